@@ -1,0 +1,45 @@
+# 村务 cunwu — the two commands of the README: `make run` and `make test`.
+PORT ?= 8000
+HOST ?= 127.0.0.1
+DATABASE_URL_PG ?= postgres://postgres@127.0.0.1:5432/test
+UV_VERSION := 0.13.8
+# uv from PATH when there is one, otherwise a private copy installed from PyPI into .tools/
+UV := $(or $(shell command -v uv 2>/dev/null),$(CURDIR)/.tools/bin/uv)
+PY := $(CURDIR)/.venv/bin/python
+export UV_PROJECT_ENVIRONMENT := $(CURDIR)/.venv
+
+.PHONY: run test install install-dev lint typecheck test-sqlite test-postgres bench demo worker
+
+$(CURDIR)/.tools/bin/uv:
+	python3 -m venv $(CURDIR)/.tools
+	$(CURDIR)/.tools/bin/pip install --quiet uv==$(UV_VERSION)
+
+install: $(UV)
+	$(UV) sync --frozen --no-dev
+
+install-dev: $(UV)
+	$(UV) sync --frozen
+
+run: install
+	mkdir -p var
+	$(PY) -m cunwu migrate --noinput
+	$(PY) -m cunwu demo load
+	bash scripts/serve.sh $(HOST) $(PORT)
+
+lint: install-dev
+	.venv/bin/ruff check src bench
+	.venv/bin/ruff format --check src bench
+
+typecheck: install-dev
+	.venv/bin/mypy src
+
+test-sqlite: install-dev
+	env -u DATABASE_URL .venv/bin/pytest
+
+test-postgres: install-dev
+	bash scripts/test-postgres.sh "$(DATABASE_URL_PG)"
+
+test: lint typecheck test-sqlite test-postgres
+
+bench: install-dev
+	.venv/bin/python bench/import_persons.py

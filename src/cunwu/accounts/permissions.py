@@ -1,0 +1,131 @@
+"""What each role may do, and where: scope is a prefix check on the 12-digit region code.
+
+A user holds assignments ``(role, region)``. A permission is granted over ``region`` when one of
+the user's assignments has a role that carries the permission and a region that contains it.
+Selectors filter with :func:`scope_q`; services call :func:`require` before they write.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q, QuerySet
+
+from cunwu.core.models import Region, RegionLevel, code_prefix
+
+from .models import Role, RoleAssignment, User
+
+_ALL_STAFF = {
+    Role.VILLAGE_STAFF, Role.SUPERVISOR, Role.WORK_TEAM, Role.TOWNSHIP_STAFF,
+    Role.COUNTY_ADMIN, Role.DEPARTMENT,
+}
+
+# permission → roles that carry it
+PERMISSIONS: dict[str, set[str]] = {
+    # see households and persons (masked personal data) in scope
+    "registry.view": set(_ALL_STAFF),
+    # create and change households, persons, incomes; life events; imports
+    "registry.edit": {Role.VILLAGE_STAFF, Role.TOWNSHIP_STAFF, Role.COUNTY_ADMIN},
+    # see and export full ID numbers and phone numbers
+    "registry.view_full_id": {Role.VILLAGE_STAFF, Role.TOWNSHIP_STAFF, Role.COUNTY_ADMIN},
+    # export a scope to a spreadsheet (masked unless registry.view_full_id)
+    "registry.export": {
+        Role.VILLAGE_STAFF, Role.SUPERVISOR, Role.WORK_TEAM, Role.TOWNSHIP_STAFF,
+        Role.COUNTY_ADMIN,
+    },
+    # create and rename villagers' groups
+    "core.manage_groups": {Role.VILLAGE_STAFF, Role.TOWNSHIP_STAFF, Role.COUNTY_ADMIN},
+    # read the audit chain and per-object history
+    "core.view_audit": {
+        Role.VILLAGE_STAFF, Role.SUPERVISOR, Role.TOWNSHIP_STAFF, Role.COUNTY_ADMIN,
+    },
+    # grant and revoke role assignments
+    "accounts.manage_roles": {Role.COUNTY_ADMIN},
+}
+
+# The lowest level at which a role may be assigned (a villager belongs to a village, …).
+ROLE_LEVELS: dict[str, set[int]] = {
+    Role.VILLAGER: {RegionLevel.VILLAGE},
+    Role.VILLAGE_STAFF: {RegionLevel.VILLAGE},
+    Role.SUPERVISOR: {RegionLevel.VILLAGE},
+    Role.WORK_TEAM: {RegionLevel.VILLAGE},
+    Role.TOWNSHIP_STAFF: {RegionLevel.TOWNSHIP},
+    Role.COUNTY_ADMIN: {RegionLevel.COUNTY, RegionLevel.CITY, RegionLevel.PROVINCE},
+    Role.DEPARTMENT: {RegionLevel.COUNTY, RegionLevel.TOWNSHIP},
+}
+
+
+def _assignments(user: User) -> list[tuple[str, str, int]]:
+    """(role, region code, region level) of the user's assignments, cached on the user object."""
+    cached: list[tuple[str, str, int]] | None = getattr(user, "_cunwu_assignments", None)
+    if cached is None:
+        cached = list(
+            RoleAssignment.objects.filter(user=user).values_list(
+                "role", "region_id", "region__level"
+            )
+        )
+        user._cunwu_assignments = cached  # type: ignore[attr-defined]
+    return cached
+
+
+def forget_assignments(user: User) -> None:
+    user.__dict__.pop("_cunwu_assignments", None)
+
+
+def scope_prefixes(user: Any, perm: str) -> list[str] | None:
+    """Code prefixes where ``user`` holds ``perm``; ``None`` means everywhere (superuser)."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    if user.is_superuser:
+        return None
+    roles = PERMISSIONS[perm]
+    prefixes = {code_prefix(code, level) for role, code, level in _assignments(user) if role in roles}
+    # drop prefixes covered by a shorter one
+    return sorted(p for p in prefixes if not any(p != q and p.startswith(q) for q in prefixes))
+
+
+def has_perm_in(user: Any, perm: str, region: Region | str) -> bool:
+    code = region if isinstance(region, str) else region.code
+    prefixes = scope_prefixes(user, perm)
+    return prefixes is None or any(code.startswith(p) for p in prefixes)
+
+
+def require(user: Any, perm: str, region: Region | str) -> None:
+    """Raise ``PermissionDenied`` unless ``user`` holds ``perm`` over ``region``."""
+    if not has_perm_in(user, perm, region):
+        raise PermissionDenied("没有权限执行此操作")
+
+
+def scope_q(user: Any, perm: str, field: str = "village") -> Q:
+    """A filter on a Region foreign key (``field``) restricting rows to the user's scope."""
+    prefixes = scope_prefixes(user, perm)
+    if prefixes is None:
+        return Q()
+    if not prefixes:
+        return Q(pk__in=[])
+    q = Q()
+    for prefix in prefixes:
+        q |= Q(**{f"{field}_id__startswith": prefix})
+    return q
+
+
+def roles_of(user: Any) -> set[str]:
+    if not getattr(user, "is_authenticated", False):
+        return set()
+    return {role for role, _code, _level in _assignments(user)}
+
+
+def regions_in_scope(
+    user: Any, perm: str, *, level: int | None = None
+) -> QuerySet[Region]:
+    qs = Region.objects.all()
+    prefixes = scope_prefixes(user, perm)
+    if prefixes is not None:
+        q = Q(pk__in=[])
+        for prefix in prefixes:
+            q |= Q(code__startswith=prefix)
+        qs = Region.objects.filter(q)
+    if level is not None:
+        qs = qs.filter(level=level)
+    return qs.filter(retired=False).order_by("code")

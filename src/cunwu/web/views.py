@@ -1,0 +1,36 @@
+"""Home dashboard and error pages."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    return render(request, "web/home.html", {})
+
+
+def healthz(request: HttpRequest) -> HttpResponse:
+    return JsonResponse({"ok": True})
+
+
+def _error(request: HttpRequest, status: int, title: str) -> HttpResponse:
+    if request.path.startswith("/api/"):
+        return JsonResponse({"code": f"http_{status}", "message": title}, status=status)
+    return render(request, "web/error.html", {"status": status, "title": title}, status=status)
+
+
+def error_400(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return _error(request, 400, "请求有误")
+
+
+def error_403(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return _error(request, 403, "没有权限访问此页面")
+
+
+def error_404(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return _error(request, 404, "页面不存在")
+
+
+def error_500(request: HttpRequest) -> HttpResponse:
+    return _error(request, 500, "系统出错了，请稍后再试")
