@@ -32,6 +32,9 @@ SEED_REGIONS: list[tuple[str, str]] = [
     ("430482106209", "石江村委会"),
 ]
 
+# the password of every test and persona user
+TEST_PASSWORD = "Cunwu-test-2026"  # noqa: S105
+
 JIULONG = "430423100224"
 BAIGUO = "430423100225"
 KAIYUN = "430423100000"
@@ -73,7 +76,7 @@ def seed_regions() -> dict[str, Region]:
 
 
 def make_user(username: str, role: str | None = None, region: str | None = None) -> User:
-    user = User.objects.create_user(username=username, password="Cunwu-test-2026")
+    user = User.objects.create_user(username=username, password=TEST_PASSWORD)
     user.display_name = username
     user.save(update_fields=["display_name"])
     if role and region:

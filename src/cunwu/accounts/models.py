@@ -28,7 +28,7 @@ class User(AbstractUser):
     failed_logins = models.PositiveIntegerField("连续登录失败次数", default=0)
     locked_until = models.DateTimeField("锁定至", null=True, blank=True)
 
-    objects: ClassVar[UserManager[User]] = UserManager()  # type: ignore[misc]
+    objects: ClassVar[UserManager[User]] = UserManager()  # type: ignore[assignment]
 
     class Meta:
         verbose_name = verbose_name_plural = "用户"
@@ -53,7 +53,11 @@ class RoleAssignment(models.Model):
     )
     created_at = models.DateTimeField("授权时间", auto_now_add=True)
     created_by = models.ForeignKey(
-        User, verbose_name="授权人", null=True, blank=True, on_delete=models.SET_NULL,
+        User,
+        verbose_name="授权人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="+",
     )
 

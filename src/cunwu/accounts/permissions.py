@@ -17,8 +17,12 @@ from cunwu.core.models import Region, RegionLevel, code_prefix
 from .models import Role, RoleAssignment, User
 
 _ALL_STAFF = {
-    Role.VILLAGE_STAFF, Role.SUPERVISOR, Role.WORK_TEAM, Role.TOWNSHIP_STAFF,
-    Role.COUNTY_ADMIN, Role.DEPARTMENT,
+    Role.VILLAGE_STAFF,
+    Role.SUPERVISOR,
+    Role.WORK_TEAM,
+    Role.TOWNSHIP_STAFF,
+    Role.COUNTY_ADMIN,
+    Role.DEPARTMENT,
 }
 
 # permission → roles that carry it
@@ -31,14 +35,20 @@ PERMISSIONS: dict[str, set[str]] = {
     "registry.view_full_id": {Role.VILLAGE_STAFF, Role.TOWNSHIP_STAFF, Role.COUNTY_ADMIN},
     # export a scope to a spreadsheet (masked unless registry.view_full_id)
     "registry.export": {
-        Role.VILLAGE_STAFF, Role.SUPERVISOR, Role.WORK_TEAM, Role.TOWNSHIP_STAFF,
+        Role.VILLAGE_STAFF,
+        Role.SUPERVISOR,
+        Role.WORK_TEAM,
+        Role.TOWNSHIP_STAFF,
         Role.COUNTY_ADMIN,
     },
     # create and rename villagers' groups
     "core.manage_groups": {Role.VILLAGE_STAFF, Role.TOWNSHIP_STAFF, Role.COUNTY_ADMIN},
     # read the audit chain and per-object history
     "core.view_audit": {
-        Role.VILLAGE_STAFF, Role.SUPERVISOR, Role.TOWNSHIP_STAFF, Role.COUNTY_ADMIN,
+        Role.VILLAGE_STAFF,
+        Role.SUPERVISOR,
+        Role.TOWNSHIP_STAFF,
+        Role.COUNTY_ADMIN,
     },
     # grant and revoke role assignments
     "accounts.manage_roles": {Role.COUNTY_ADMIN},
@@ -80,7 +90,9 @@ def scope_prefixes(user: Any, perm: str) -> list[str] | None:
     if user.is_superuser:
         return None
     roles = PERMISSIONS[perm]
-    prefixes = {code_prefix(code, level) for role, code, level in _assignments(user) if role in roles}
+    prefixes = {
+        code_prefix(code, level) for role, code, level in _assignments(user) if role in roles
+    }
     # drop prefixes covered by a shorter one
     return sorted(p for p in prefixes if not any(p != q and p.startswith(q) for q in prefixes))
 
@@ -106,7 +118,7 @@ def scope_q(user: Any, perm: str, field: str = "village") -> Q:
         return Q(pk__in=[])
     q = Q()
     for prefix in prefixes:
-        q |= Q(**{f"{field}_id__startswith": prefix})
+        q |= Q(**{f"{field}__code__startswith": prefix})
     return q
 
 
@@ -116,9 +128,7 @@ def roles_of(user: Any) -> set[str]:
     return {role for role, _code, _level in _assignments(user)}
 
 
-def regions_in_scope(
-    user: Any, perm: str, *, level: int | None = None
-) -> QuerySet[Region]:
+def regions_in_scope(user: Any, perm: str, *, level: int | None = None) -> QuerySet[Region]:
     qs = Region.objects.all()
     prefixes = scope_prefixes(user, perm)
     if prefixes is not None:
@@ -129,3 +139,14 @@ def regions_in_scope(
     if level is not None:
         qs = qs.filter(level=level)
     return qs.filter(retired=False).order_by("code")
+
+
+def user_scope_name(user: Any) -> str:
+    """The widest region the user works in, for headings: 衡山县, 开云镇, 九龙村委会; else 全部."""
+    if user.is_superuser:
+        return "全部区划"
+    assignments = sorted(_assignments(user), key=lambda a: a[2])
+    if not assignments:
+        return "村务"
+    region = Region.objects.filter(code=assignments[0][1]).first()
+    return region.full_name if region else "村务"

@@ -1,0 +1,41 @@
+"""Log-in and log-out. Role administration lives in ``views_roles``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.forms import AuthenticationForm
+
+from .backends import is_locked
+
+
+class LoginForm(AuthenticationForm):
+    """Log in by username or phone number; a locked account is told so, in Chinese."""
+
+    username = forms.CharField(label="用户名或手机号", max_length=150)
+    password = forms.CharField(label="密码", strip=False, widget=forms.PasswordInput)
+
+    error_messages = {  # noqa: RUF012 (Django's own shape)
+        "invalid_login": "用户名（手机号）或密码错误。连续多次错误后账号将被暂时锁定。",
+        "inactive": "该账号已停用。",
+        "locked": "登录失败次数过多，账号已暂时锁定，请稍后再试或联系管理员。",
+    }
+
+    def clean(self) -> dict[str, Any]:
+        username = self.data.get("username", "")
+        if username and is_locked(str(username)):
+            raise forms.ValidationError(self.error_messages["locked"], code="locked")
+        cleaned = super().clean()
+        return cleaned
+
+
+class LoginView(auth_views.LoginView):
+    form_class = LoginForm
+    template_name = "accounts/login.html"
+    redirect_authenticated_user = True
+
+
+class LogoutView(auth_views.LogoutView):
+    pass

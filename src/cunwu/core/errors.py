@@ -4,7 +4,7 @@ from __future__ import annotations
 
 
 class ApplicationError(Exception):
-    """An expected, user-facing failure. Views show ``message``; the API answers ``{code, message}``.
+    """An expected, user-facing failure: views show ``message``, the API ``{code, message}``.
 
     ``field`` names the form field (or spreadsheet column) at fault when there is one.
     """

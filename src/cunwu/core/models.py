@@ -32,7 +32,11 @@ class Region(models.Model):
     name = models.CharField("名称", max_length=100)
     level = models.PositiveSmallIntegerField("级别", choices=RegionLevel.choices)
     parent = models.ForeignKey(
-        "self", verbose_name="上级", null=True, blank=True, on_delete=models.PROTECT,
+        "self",
+        verbose_name="上级",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="children",
     )
     # The 3-digit urban-rural class (城乡分类代码, 111…220) of villages, when the source gives it.
@@ -90,7 +94,9 @@ class VillageGroup(models.Model):
         verbose_name = verbose_name_plural = "村民小组"
         ordering: ClassVar = ["village", "number", "name"]
         constraints: ClassVar = [
-            models.UniqueConstraint(fields=["village", "name"], name="group_name_unique_in_village"),
+            models.UniqueConstraint(
+                fields=["village", "name"], name="group_name_unique_in_village"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -111,6 +117,9 @@ class AuditChain(models.Model):
     class Meta:
         verbose_name = verbose_name_plural = "审计链"
 
+    def __str__(self) -> str:
+        return f"{self.region_id}#{self.last_seq}"
+
 
 class AuditEvent(models.Model):
     """One link of an append-only hash chain: ``hash = SHA-256(prev_hash ‖ canonical JSON)``."""
@@ -121,8 +130,12 @@ class AuditEvent(models.Model):
     seq = models.BigIntegerField("序号")
     at = models.DateTimeField("时间")
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="操作人", null=True, blank=True,
-        on_delete=models.PROTECT, related_name="+",
+        settings.AUTH_USER_MODEL,
+        verbose_name="操作人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     actor_name = models.CharField("操作人姓名", max_length=150, blank=True)
     action = models.CharField("动作", max_length=64)

@@ -26,7 +26,11 @@ class Household(models.Model):
     )
     county_code = models.CharField("县级代码", max_length=6, editable=False)
     group = models.ForeignKey(
-        VillageGroup, verbose_name="村民小组", null=True, blank=True, on_delete=models.PROTECT,
+        VillageGroup,
+        verbose_name="村民小组",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="households",
     )
     number = models.CharField("户编号", max_length=30)
@@ -68,8 +72,26 @@ class PersonStatus(models.TextChoices):
 
 
 RELATIONS = [
-    "户主", "配偶", "子", "女", "儿媳", "女婿", "孙子", "孙女", "外孙子", "外孙女",
-    "父亲", "母亲", "公公", "婆婆", "岳父", "岳母", "祖父", "祖母", "兄弟", "姐妹",
+    "户主",
+    "配偶",
+    "子",
+    "女",
+    "儿媳",
+    "女婿",
+    "孙子",
+    "孙女",
+    "外孙子",
+    "外孙女",
+    "父亲",
+    "母亲",
+    "公公",
+    "婆婆",
+    "岳父",
+    "岳母",
+    "祖父",
+    "祖母",
+    "兄弟",
+    "姐妹",
     "其他",
 ]
 HEAD = "户主"
@@ -108,8 +130,12 @@ class Person(models.Model):
         "状态", max_length=12, choices=PersonStatus.choices, default=PersonStatus.ACTIVE
     )
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, verbose_name="登录账号", null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="person",
+        settings.AUTH_USER_MODEL,
+        verbose_name="登录账号",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="person",
     )
     created_at = models.DateTimeField("登记时间", auto_now_add=True)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
@@ -120,7 +146,8 @@ class Person(models.Model):
         constraints: ClassVar = [
             # one head among the active members of a household
             models.UniqueConstraint(
-                fields=["household"], condition=Q(relation=HEAD, status="active"),
+                fields=["household"],
+                condition=Q(relation=HEAD, status="active"),
                 name="one_active_head_per_household",
             ),
             models.CheckConstraint(
@@ -189,14 +216,21 @@ class LifeEvent(models.Model):
         Household, verbose_name="户", on_delete=models.PROTECT, related_name="life_events"
     )
     person = models.ForeignKey(
-        Person, verbose_name="成员", null=True, blank=True, on_delete=models.PROTECT,
+        Person,
+        verbose_name="成员",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="life_events",
     )
     kind = models.CharField("事项", max_length=20, choices=LifeEventKind.choices)
     date = models.DateField("日期")
     details = models.JSONField("详情", default=dict, blank=True)
     recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="登记人", null=True, on_delete=models.PROTECT,
+        settings.AUTH_USER_MODEL,
+        verbose_name="登记人",
+        null=True,
+        on_delete=models.PROTECT,
         related_name="+",
     )
     recorded_at = models.DateTimeField("登记时间", auto_now_add=True)
@@ -222,7 +256,9 @@ class ImportStatus(models.TextChoices):
 class ImportJob(models.Model):
     """An uploaded household spreadsheet: checked first (preview), imported on confirmation."""
 
-    village = models.ForeignKey(Region, verbose_name="村", on_delete=models.PROTECT, related_name="+")
+    village = models.ForeignKey(
+        Region, verbose_name="村", on_delete=models.PROTECT, related_name="+"
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name="上传人", on_delete=models.PROTECT, related_name="+"
     )

@@ -45,9 +45,7 @@ def household_list(
 
 def household_get(*, actor: Any, pk: int) -> Household:
     """One household, or 404 when it does not exist or lies outside the actor's scope."""
-    household = (
-        Household.objects.select_related("village", "group").filter(pk=pk).first()
-    )
+    household = Household.objects.select_related("village", "group").filter(pk=pk).first()
     if household is None or not has_perm_in(actor, "registry.view", household.village_id):
         raise Http404("户不存在")
     return household
@@ -69,18 +67,24 @@ def household_members(household: Household, *, include_inactive: bool = True) ->
 
 def scope_counts(*, actor: Any) -> dict[str, Any]:
     """The dashboard: households and persons in scope, by tag and by village."""
-    households = Household.objects.filter(scope_q(actor, "registry.view"), status=HouseholdStatus.ACTIVE)
+    households = Household.objects.filter(
+        scope_q(actor, "registry.view"), status=HouseholdStatus.ACTIVE
+    )
     persons = Person.objects.filter(
         scope_q(actor, "registry.view", field="household__village"), status=PersonStatus.ACTIVE
     )
     tag_counts = households.aggregate(
-        **{f"t{i}": Count("pk", filter=Q(tags__contains=f"|{t}|")) for i, t in enumerate(HOUSEHOLD_TAGS)}
+        **{
+            f"t{i}": Count("pk", filter=Q(tags__contains=f"|{t}|"))
+            for i, t in enumerate(HOUSEHOLD_TAGS)
+        }
     )
-    by_village = list(
-        households.values("village_id", "village__name")
+    by_village: list[dict[str, Any]] = [
+        dict(row)
+        for row in households.values("village_id", "village__name")
         .annotate(households=Count("pk", distinct=True))
         .order_by("village_id")
-    )
+    ]
     person_by_village = dict(
         persons.values_list("household__village_id").annotate(n=Count("pk")).order_by()
     )
@@ -94,8 +98,12 @@ def scope_counts(*, actor: Any) -> dict[str, Any]:
     }
 
 
-def audit_history(*, actor: Any, object_type: str, object_id: str, region: str) -> QuerySet[AuditEvent]:
+def audit_history(
+    *, actor: Any, object_type: str, object_id: str, region: str
+) -> QuerySet[AuditEvent]:
     """Audit events about one object, for roles that may read the audit chain in its region."""
     if not has_perm_in(actor, "core.view_audit", region):
         return AuditEvent.objects.none()
-    return AuditEvent.objects.filter(object_type=object_type, object_id=object_id).order_by("at", "seq")
+    return AuditEvent.objects.filter(object_type=object_type, object_id=object_id).order_by(
+        "at", "seq"
+    )

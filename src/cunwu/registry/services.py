@@ -108,7 +108,9 @@ def clean_relation(raw: str) -> str:
 
 def clean_tags(tags: list[str] | str) -> str:
     """Tags as the stored delimited string ``|脱贫户|低保户|``; unknown tags are an error."""
-    items = tags if isinstance(tags, list) else tags.replace("，", "、").replace(",", "、").split("、")
+    items = (
+        tags if isinstance(tags, list) else tags.replace("，", "、").replace(",", "、").split("、")
+    )
     seen: list[str] = []
     for raw in items:
         tag = raw.strip()
@@ -127,7 +129,9 @@ def clean_tags(tags: list[str] | str) -> str:
 def clean_person(data: PersonData, *, today: date | None = None) -> CleanPerson:
     """Validate one person. ID numbers follow GB 11643; a missing one needs a reason."""
     today = today or timezone.localdate()
-    data = dataclasses.replace(data, name=clean_name(data.name), relation=clean_relation(data.relation))
+    data = dataclasses.replace(
+        data, name=clean_name(data.name), relation=clean_relation(data.relation)
+    )
     clean = CleanPerson(data=data)
     if data.id_number.strip():
         clean.id_number = validate_id_number(data.id_number, today=today)
@@ -136,7 +140,9 @@ def clean_person(data: PersonData, *, today: date | None = None) -> CleanPerson:
     else:
         if not data.id_pending_reason.strip():
             raise ApplicationError(
-                "id_number_missing", "公民身份号码不能为空（暂无号码时请填写原因）", field="id_number"
+                "id_number_missing",
+                "公民身份号码不能为空（暂无号码时请填写原因）",
+                field="id_number",
             )
         if data.birth_date and data.birth_date > today:
             raise ApplicationError("birth_date_future", "出生日期不能晚于今天", field="birth_date")
@@ -241,11 +247,20 @@ def _check_group(group: VillageGroup | None, village: Region) -> None:
 
 
 def _record(
-    household: Household, person: Person | None, kind: str, when: date, actor: Any,
+    household: Household,
+    *,
+    person: Person | None,
+    kind: str,
+    when: date,
+    actor: Any,
     details: dict[str, Any] | None = None,
 ) -> LifeEvent:
     return LifeEvent.objects.create(
-        household=household, person=person, kind=kind, date=when, details=details or {},
+        household=household,
+        person=person,
+        kind=kind,
+        date=when,
+        details=details or {},
         recorded_by=actor if getattr(actor, "is_authenticated", False) else None,
     )
 
@@ -296,22 +311,33 @@ def household_create(
     if Household.objects.filter(village=village, number=number).exists():
         raise ApplicationError("number_taken", f"户编号{number}在本村已存在", field="number")
     household = Household(
-        village=village, county_code=village.code[:6], group=group, number=number,
-        address=address.strip(), tags=tag_value,
+        village=village,
+        county_code=village.code[:6],
+        group=group,
+        number=number,
+        address=address.strip(),
+        tags=tag_value,
     )
     try:
         with transaction.atomic():
             household.save()
     except IntegrityError as exc:
-        raise ApplicationError("number_taken", f"户编号{number}在本村已存在", field="number") from exc
+        raise ApplicationError(
+            "number_taken", f"户编号{number}在本村已存在", field="number"
+        ) from exc
     person = Person(household=household, county_code=household.county_code, **person_fields(clean))
     _save_person(person)
     when = when or timezone.localdate()
-    _record(household, person, LifeEventKind.REGISTERED, when, actor)
+    _record(household, person=person, kind=LifeEventKind.REGISTERED, when=when, actor=actor)
     audit_append(
-        actor=actor, region=village, action="registry.household_create", obj=household,
+        actor=actor,
+        region=village,
+        action="registry.household_create",
+        obj=household,
         payload={
-            "number": number, "group": group.name if group else "", "tags": tag_value,
+            "number": number,
+            "group": group.name if group else "",
+            "tags": tag_value,
             "head": _audit_person(person),
         },
     )
@@ -330,15 +356,21 @@ def household_update(
     _editable_household(actor, household)
     _check_group(group, household.village)
     tag_value = clean_tags(tags)
-    before = {"group": household.group.name if household.group else "", "address": household.address,
-              "tags": household.tags}
+    before = {
+        "group": household.group.name if household.group else "",
+        "address": household.address,
+        "tags": household.tags,
+    }
     household.group = group
     household.address = address.strip()
     household.tags = tag_value
     household.save(update_fields=["group", "address", "tags", "updated_at"])
     after = {"group": group.name if group else "", "address": household.address, "tags": tag_value}
     audit_append(
-        actor=actor, region=household.village, action="registry.household_update", obj=household,
+        actor=actor,
+        region=household.village,
+        action="registry.household_update",
+        obj=household,
         payload={"before": before, "after": after},
     )
     return household
@@ -347,7 +379,10 @@ def household_update(
 # ---------------------------------------------------------------- persons
 
 ARRIVALS = {
-    LifeEventKind.REGISTERED, LifeEventKind.BIRTH, LifeEventKind.MARRIAGE_IN, LifeEventKind.MOVE_IN,
+    LifeEventKind.REGISTERED,
+    LifeEventKind.BIRTH,
+    LifeEventKind.MARRIAGE_IN,
+    LifeEventKind.MOVE_IN,
 }
 DEPARTURES = {
     LifeEventKind.DEATH: PersonStatus.DECEASED,
@@ -375,15 +410,26 @@ def person_add(
         raise ApplicationError("date_future", "日期不能晚于今天", field="date")
     clean = clean_person(data)
     _check_id_free(clean, actor)
-    if clean.data.relation == HEAD and household.members.filter(
-        relation=HEAD, status=PersonStatus.ACTIVE
-    ).exists():
+    if (
+        clean.data.relation == HEAD
+        and household.members.filter(relation=HEAD, status=PersonStatus.ACTIVE).exists()
+    ):
         raise ApplicationError("head_exists", "该户已有户主", field="relation")
     person = Person(household=household, county_code=household.county_code, **person_fields(clean))
     _save_person(person)
-    _record(household, person, kind, when, actor, {"note": note} if note else None)
+    _record(
+        household,
+        person=person,
+        kind=kind,
+        when=when,
+        actor=actor,
+        details={"note": note} if note else None,
+    )
     audit_append(
-        actor=actor, region=household.village, action=f"registry.person_{kind}", obj=person,
+        actor=actor,
+        region=household.village,
+        action=f"registry.person_{kind}",
+        obj=person,
         payload={**_audit_person(person), "date": when.isoformat(), "note": note},
     )
     return person
@@ -418,16 +464,27 @@ def person_update(*, actor: Any, person: Person, data: PersonData) -> Person:
         setattr(person, name, value)
     _save_person(person)
     if clean.id_number and not had_id:
-        _record(household, person, LifeEventKind.ID_ASSIGNED, timezone.localdate(), actor)
+        _record(
+            household,
+            person=person,
+            kind=LifeEventKind.ID_ASSIGNED,
+            when=timezone.localdate(),
+            actor=actor,
+        )
     audit_append(
-        actor=actor, region=household.village, action="registry.person_update", obj=person,
+        actor=actor,
+        region=household.village,
+        action="registry.person_update",
+        obj=person,
         payload={"before": before, "after": _audit_person(person)},
     )
     return person
 
 
 @transaction.atomic
-def head_change(*, actor: Any, household: Household, new_head: Person, old_head_relation: str) -> None:
+def head_change(
+    *, actor: Any, household: Household, new_head: Person, old_head_relation: str
+) -> None:
     """Make another active member the head; the former head takes ``old_head_relation``."""
     _editable_household(actor, household)
     if new_head.household_id != household.pk or new_head.status != PersonStatus.ACTIVE:
@@ -442,15 +499,16 @@ def head_change(*, actor: Any, household: Household, new_head: Person, old_head_
     new_head.relation = HEAD
     new_head.save(update_fields=["relation", "updated_at"])
     audit_append(
-        actor=actor, region=household.village, action="registry.head_change", obj=household,
+        actor=actor,
+        region=household.village,
+        action="registry.head_change",
+        obj=household,
         payload={"new_head": new_head.name, "old_head": old.name if old else ""},
     )
 
 
 @transaction.atomic
-def person_leave(
-    *, actor: Any, person: Person, kind: str, when: date, note: str = ""
-) -> Person:
+def person_leave(*, actor: Any, person: Person, kind: str, when: date, note: str = "") -> Person:
     """Death, marriage out or move out: the person stays on record with a new status.
 
     A head cannot leave while other members remain: name a new head first.
@@ -468,17 +526,27 @@ def person_leave(
     if person.relation == HEAD and others.exists():
         raise ApplicationError("head_leaving", "户主变动前请先为本户指定新户主")
     updated = Person.objects.filter(pk=person.pk, status=PersonStatus.ACTIVE).update(
-        status=DEPARTURES[kind], updated_at=timezone.now()
+        status=DEPARTURES[LifeEventKind(kind)], updated_at=timezone.now()
     )
     if not updated:  # someone else recorded a departure first
         raise ApplicationError("person_inactive", f"{person.name}已不在册")
     person.refresh_from_db()
-    _record(household, person, kind, when, actor, {"note": note} if note else None)
+    _record(
+        household,
+        person=person,
+        kind=kind,
+        when=when,
+        actor=actor,
+        details={"note": note} if note else None,
+    )
     if not others.exists():
         household.status = HouseholdStatus.DISSOLVED
         household.save(update_fields=["status", "updated_at"])
     audit_append(
-        actor=actor, region=household.village, action=f"registry.person_{kind}", obj=person,
+        actor=actor,
+        region=household.village,
+        action=f"registry.person_{kind}",
+        obj=person,
         payload={**_audit_person(person), "date": when.isoformat(), "note": note},
     )
     return person
@@ -504,28 +572,45 @@ def person_transfer(
     if to_household.pk == source.pk:
         raise ApplicationError("same_household", "已在该户中")
     relation = clean_relation(relation)
-    if person.relation == HEAD and source.members.filter(status=PersonStatus.ACTIVE).exclude(
-        pk=person.pk
-    ).exists():
+    if (
+        person.relation == HEAD
+        and source.members.filter(status=PersonStatus.ACTIVE).exclude(pk=person.pk).exists()
+    ):
         raise ApplicationError("head_leaving", "户主转出前请先为原户指定新户主")
-    if relation == HEAD and to_household.members.filter(
-        relation=HEAD, status=PersonStatus.ACTIVE
-    ).exists():
+    if (
+        relation == HEAD
+        and to_household.members.filter(relation=HEAD, status=PersonStatus.ACTIVE).exists()
+    ):
         raise ApplicationError("head_exists", "目标户已有户主", field="relation")
     _move_member(person, to_household, relation)
     details = {"from": source.number, "to": to_household.number}
-    _record(source, person, LifeEventKind.TRANSFER, when, actor, details)
-    _record(to_household, person, LifeEventKind.TRANSFER, when, actor, details)
+    _record(
+        source, person=person, kind=LifeEventKind.TRANSFER, when=when, actor=actor, details=details
+    )
+    _record(
+        to_household,
+        person=person,
+        kind=LifeEventKind.TRANSFER,
+        when=when,
+        actor=actor,
+        details=details,
+    )
     if not source.members.filter(status=PersonStatus.ACTIVE).exists():
         source.status = HouseholdStatus.DISSOLVED
         source.save(update_fields=["status", "updated_at"])
     audit_append(
-        actor=actor, region=to_household.village, action="registry.person_transfer", obj=person,
+        actor=actor,
+        region=to_household.village,
+        action="registry.person_transfer",
+        obj=person,
         payload={**_audit_person(person), **details, "date": when.isoformat()},
     )
     if source.village_id != to_household.village_id:
         audit_append(
-            actor=actor, region=source.village, action="registry.person_transfer", obj=person,
+            actor=actor,
+            region=source.village,
+            action="registry.person_transfer",
+            obj=person,
             payload={**_audit_person(person), **details, "date": when.isoformat()},
         )
     return person
@@ -560,21 +645,32 @@ def household_split(
     if Household.objects.filter(village=household.village, number=number).exists():
         raise ApplicationError("number_taken", f"户编号{number}在本村已存在", field="number")
     new = Household.objects.create(
-        village=household.village, county_code=household.county_code, group=household.group,
-        number=number, address=household.address, tags=household.tags,
+        village=household.village,
+        county_code=household.county_code,
+        group=household.group,
+        number=number,
+        address=household.address,
+        tags=household.tags,
     )
     # the new head first, so that the one-head constraint holds at every step
     ordered = [new_head] + [m for m in members if m.pk != new_head.pk]
     for member in ordered:
-        relation = HEAD if member.pk == new_head.pk else clean_relation(relations.get(member.pk, ""))
+        relation = (
+            HEAD if member.pk == new_head.pk else clean_relation(relations.get(member.pk, ""))
+        )
         if relation == HEAD and member.pk != new_head.pk:
             raise ApplicationError("head_exists", "新户只能有一位户主", field="relation")
         _move_member(member, new, relation)
     details = {"from": household.number, "to": number, "members": [m.name for m in ordered]}
-    _record(household, None, LifeEventKind.SPLIT, when, actor, details)
-    _record(new, None, LifeEventKind.SPLIT, when, actor, details)
+    _record(
+        household, person=None, kind=LifeEventKind.SPLIT, when=when, actor=actor, details=details
+    )
+    _record(new, person=None, kind=LifeEventKind.SPLIT, when=when, actor=actor, details=details)
     audit_append(
-        actor=actor, region=household.village, action="registry.household_split", obj=new,
+        actor=actor,
+        region=household.village,
+        action="registry.household_split",
+        obj=new,
         payload={**details, "date": when.isoformat()},
     )
     return new
@@ -593,15 +689,20 @@ def household_merge(
     for member in moving:
         relation = clean_relation(relations.get(member.pk, ""))
         if relation == HEAD:
-            raise ApplicationError("head_exists", "目标户已有户主，并入成员不能为户主", field="relation")
+            raise ApplicationError(
+                "head_exists", "目标户已有户主，并入成员不能为户主", field="relation"
+            )
         _move_member(member, target, relation)
     source.status = HouseholdStatus.DISSOLVED
     source.save(update_fields=["status", "updated_at"])
     details = {"from": source.number, "to": target.number, "members": [m.name for m in moving]}
-    _record(source, None, LifeEventKind.MERGE, when, actor, details)
-    _record(target, None, LifeEventKind.MERGE, when, actor, details)
+    _record(source, person=None, kind=LifeEventKind.MERGE, when=when, actor=actor, details=details)
+    _record(target, person=None, kind=LifeEventKind.MERGE, when=when, actor=actor, details=details)
     audit_append(
-        actor=actor, region=target.village, action="registry.household_merge", obj=target,
+        actor=actor,
+        region=target.village,
+        action="registry.household_merge",
+        obj=target,
         payload={**details, "date": when.isoformat()},
     )
     return target
@@ -611,7 +712,7 @@ def household_merge(
 
 
 def per_capita_net_income(amounts: dict[str, int], members: int) -> int:
-    """人均纯收入 in 分: (工资性 + 生产经营性 + 财产性 + 转移性 − 生产经营支出) ÷ 人口, rounded half up."""
+    """人均纯收入 in 分: (工资性+生产经营性+财产性+转移性−生产经营支出) ÷ 人口, half up."""
     if members <= 0:
         raise ApplicationError("no_members", "家庭人口为0，无法计算人均纯收入")
     total = sum(v for k, v in amounts.items() if k != IncomeCategory.BUSINESS_EXPENSE)
@@ -634,9 +735,11 @@ def income_set(
         raise ApplicationError("amount_negative", "金额不能为负数", field="amount")
     if amount_fen > 100_000_000_00:
         raise ApplicationError("amount_too_large", "金额超过1亿元，请核对", field="amount")
-    record = IncomeRecord.objects.select_for_update().filter(
-        household=household, year=year, category=category
-    ).first()
+    record = (
+        IncomeRecord.objects.select_for_update()
+        .filter(household=household, year=year, category=category)
+        .first()
+    )
     before = record.amount_fen if record else None
     if record is None:
         record = IncomeRecord.objects.create(
@@ -647,10 +750,16 @@ def income_set(
         record.note = note
         record.save(update_fields=["amount_fen", "note", "updated_at"])
     audit_append(
-        actor=actor, region=household.village, action="registry.income_set", obj=record,
+        actor=actor,
+        region=household.village,
+        action="registry.income_set",
+        obj=record,
         payload={
-            "household": household.number, "year": year, "category": category,
-            "before": before, "after": amount_fen,
+            "household": household.number,
+            "year": year,
+            "category": category,
+            "before": before,
+            "after": amount_fen,
         },
     )
     return record

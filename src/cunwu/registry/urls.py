@@ -1,6 +1,4 @@
-from django.urls import path
-
-from . import views
+from django.urls import URLPattern, URLResolver
 
 app_name = "registry"
-urlpatterns: list = []
+urlpatterns: list[URLPattern | URLResolver] = []

@@ -107,9 +107,9 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-LOGIN_URL = "login"
+LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "home"
-LOGOUT_REDIRECT_URL = "login"
+LOGOUT_REDIRECT_URL = "accounts:login"
 # Lock-out: this many failed log-ins within the window lock the account for the window.
 CUNWU_LOGIN_MAX_FAILURES = env.int("CUNWU_LOGIN_MAX_FAILURES", default=5)
 CUNWU_LOGIN_LOCK_MINUTES = env.int("CUNWU_LOGIN_LOCK_MINUTES", default=15)

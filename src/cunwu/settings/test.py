@@ -1,5 +1,8 @@
 """Tests: SQLite in memory unless DATABASE_URL names PostgreSQL; fast hashing."""
 
+import tempfile
+from pathlib import Path
+
 from .base import *  # noqa: F403
 from .base import DATABASES, STORAGES
 
@@ -13,3 +16,6 @@ TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBacken
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["NAME"] = ":memory:"
     DATABASES["default"]["TEST"] = {"NAME": ":memory:"}
+# uploads and reports of a test run never land in var/
+MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="cunwu-test-media-"))
+WHITENOISE_AUTOREFRESH = True

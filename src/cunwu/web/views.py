@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
+from cunwu.accounts.permissions import scope_prefixes, user_scope_name
+from cunwu.registry.selectors import scope_counts
+
 
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "web/home.html", {})
+    """The dashboard: counts of households and persons in the user's scope."""
+    context: dict[str, Any] = {}
+    if request.user.is_authenticated:
+        context["scope_name"] = user_scope_name(request.user)
+        if scope_prefixes(request.user, "registry.view") != []:
+            context["counts"] = scope_counts(actor=request.user)
+    return render(request, "web/home.html", context)
 
 
 def healthz(request: HttpRequest) -> HttpResponse:

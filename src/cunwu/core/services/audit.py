@@ -115,6 +115,7 @@ def audit_verify(*, prefix: str = "") -> tuple[int, ChainBreak | None]:
             prev = event.hash
             expected_seq += 1
         if chain.last_seq != expected_seq - 1 or chain.last_hash != prev:
-            return checked, ChainBreak(chain.region_id, expected_seq, "链尾与记录不符（事件被删除）")
+            return checked, ChainBreak(
+                chain.region_id, expected_seq, "链尾与记录不符（事件被删除）"
+            )
     return checked, None
-

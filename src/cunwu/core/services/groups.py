@@ -37,7 +37,10 @@ def group_create(*, actor: Any, village: Region, name: str, number: int = 0) -> 
     except IntegrityError as exc:  # a concurrent create of the same name
         raise ApplicationError("group_exists", f"本村已有“{name}”", field="name") from exc
     audit_append(
-        actor=actor, region=village, action="core.group_create", obj=group,
+        actor=actor,
+        region=village,
+        action="core.group_create",
+        obj=group,
         payload={"name": name, "number": number},
     )
     return group
@@ -53,7 +56,10 @@ def group_rename(*, actor: Any, group: VillageGroup, name: str) -> VillageGroup:
     group.name = name
     group.save(update_fields=["name"])
     audit_append(
-        actor=actor, region=group.village, action="core.group_rename", obj=group,
+        actor=actor,
+        region=group.village,
+        action="core.group_rename",
+        obj=group,
         payload={"old": old, "new": name},
     )
     return group

@@ -1,0 +1,65 @@
+"""Field encryption (AES-GCM) and blind indexes (HMAC-SHA-256) for personal data.
+
+Keys derive from ``settings.CUNWU_FIELD_KEY`` with HKDF, one key per purpose, so that the
+blind index of an ID number cannot be used to decrypt anything, and each field (``context``)
+has its own keys: equal plaintexts in two fields give unrelated indexes.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import os
+from functools import lru_cache
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from django.conf import settings
+
+VERSION = "v1"
+
+
+@lru_cache(maxsize=64)
+def _key(master: str, purpose: str, context: str) -> bytes:
+    hkdf = HKDF(
+        algorithm=hashes.SHA256(),
+        length=32,
+        salt=b"cunwu-field-key",
+        info=f"{purpose}:{context}".encode(),
+    )
+    return hkdf.derive(master.encode())
+
+
+def _master() -> str:
+    key: str = settings.CUNWU_FIELD_KEY
+    if not key:
+        raise RuntimeError("CUNWU_FIELD_KEY is not set")
+    return key
+
+
+def encrypt_text(plain: str, *, context: str) -> str:
+    """``v1:<base64 nonce‖ciphertext>``; the context is bound as associated data."""
+    aes = AESGCM(_key(_master(), "enc", context))
+    nonce = os.urandom(12)
+    sealed = aes.encrypt(nonce, plain.encode(), context.encode())
+    return f"{VERSION}:" + base64.b64encode(nonce + sealed).decode()
+
+
+def decrypt_text(token: str, *, context: str) -> str:
+    version, _, body = token.partition(":")
+    if version != VERSION:
+        raise ValueError(f"unknown ciphertext version {version!r}")
+    raw = base64.b64decode(body)
+    aes = AESGCM(_key(_master(), "enc", context))
+    try:
+        return aes.decrypt(raw[:12], raw[12:], context.encode()).decode()
+    except InvalidTag as exc:
+        raise ValueError("ciphertext does not decrypt with this key and context") from exc
+
+
+def blind_index(plain: str, *, context: str) -> str:
+    """A keyed hash for equality lookups and uniqueness without storing the plaintext."""
+    return hmac.new(_key(_master(), "idx", context), plain.encode(), hashlib.sha256).hexdigest()
