@@ -6,7 +6,8 @@ import pytest
 
 from cunwu.accounts.models import User
 from cunwu.core.models import Region
-from cunwu.testing import JIULONG, PERSONAS, make_user, seed_regions
+from cunwu.registry.models import Household
+from cunwu.testing import JIULONG, PERSONAS, make_household, make_id_number, make_user, seed_regions
 
 
 @pytest.fixture
@@ -36,3 +37,19 @@ def persona(regions: dict[str, Region]) -> Callable[[str], User]:
 @pytest.fixture
 def staff(persona: Callable[[str], User]) -> User:
     return persona("九龙村村干部")
+
+
+@pytest.fixture
+def household(staff: User, jiulong: Region) -> Household:
+    """九龙村 household 0001: 张三 (户主), 李四 (配偶), 张小明 (子)."""
+    return make_household(
+        staff,
+        jiulong,
+        "0001",
+        "张三",
+        head_id=make_id_number(1, birth="19700101"),
+        members=[
+            ("李四", "配偶", make_id_number(2, birth="19720304")),
+            ("张小明", "子", make_id_number(3, birth="20050607")),
+        ],
+    )

