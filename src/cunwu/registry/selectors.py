@@ -8,9 +8,15 @@ from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 
 from cunwu.accounts.permissions import has_perm_in, scope_q
-from cunwu.core.models import AuditEvent
+from cunwu.core.models import AuditEvent, Region, code_prefix
 
 from .models import HOUSEHOLD_TAGS, Household, HouseholdStatus, Person, PersonStatus
+
+
+def region_prefix(code: str) -> str:
+    """The significant prefix of a region code (unknown codes match nothing)."""
+    region = Region.objects.filter(code=code).only("code", "level").first()
+    return code_prefix(region.code, region.level) if region else "#"
 
 
 def household_list(
@@ -25,7 +31,7 @@ def household_list(
     """Households in scope; ``q`` matches 户编号, a member's name, or the last digits of an ID."""
     qs = Household.objects.filter(scope_q(actor, "registry.view"))
     if region:
-        qs = qs.filter(village_id__startswith=region.rstrip("0") or region)
+        qs = qs.filter(village__code__startswith=region_prefix(region))
     if group:
         qs = qs.filter(group_id=group)
     if tag == "一般户":

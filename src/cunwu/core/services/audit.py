@@ -99,7 +99,7 @@ class ChainBreak:
 def audit_verify(*, prefix: str = "") -> tuple[int, ChainBreak | None]:
     """Recompute every chain under ``prefix``; return (events checked, first break or None)."""
     checked = 0
-    chains = AuditChain.objects.filter(region_id__startswith=prefix).order_by("region_id")
+    chains = AuditChain.objects.filter(region__code__startswith=prefix).order_by("region_id")
     for chain in chains:
         prev = GENESIS
         expected_seq = 1
