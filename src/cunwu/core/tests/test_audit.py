@@ -64,7 +64,7 @@ def test_verify_names_an_event_edited_behind_the_application(regions: dict[str, 
     AuditEvent.objects.filter(pk=events[2].pk).update(payload={"i": 99})
     checked, broken = audit_verify()
     assert broken is not None
-    assert (broken.region, broken.seq) == (JIULONG, 3)
+    assert (checked, broken.region, broken.seq) == (3, JIULONG, 3)
     assert "内容已被改动" in str(broken)
     with pytest.raises(CommandError, match="第3条"):
         call_command("audit", "verify")
