@@ -270,12 +270,15 @@ def _save_person(person: Person) -> None:
         with transaction.atomic():
             person.save()
     except IntegrityError as exc:
-        # a concurrent registration of the same ID number, or a second head
-        if person.relation == HEAD:
+        # a concurrent registration of the same ID number, or a second head: the constraint
+        # named in the message (SQLite and PostgreSQL both name the column) tells which
+        if "id_number_index" in str(exc):
+            raise ApplicationError(
+                "id_number_duplicate", "公民身份号码已登记在其他户", field="id_number"
+            ) from exc
+        if "one_active_head" in str(exc) or person.relation == HEAD:
             raise ApplicationError("head_exists", "该户已有户主", field="relation") from exc
-        raise ApplicationError(
-            "id_number_duplicate", "公民身份号码已登记在其他户", field="id_number"
-        ) from exc
+        raise
 
 
 # ---------------------------------------------------------------- households
