@@ -2,15 +2,40 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
 from django.http import Http404
 
-from cunwu.accounts.permissions import has_perm_in, scope_q
-from cunwu.core.models import AuditEvent, Region, code_prefix
+from cunwu.accounts.permissions import has_perm_in, regions_in_scope, scope_q
+from cunwu.core.errors import ApplicationError
+from cunwu.core.models import AuditEvent, Region, RegionLevel, VillageGroup, code_prefix
 
-from .models import HOUSEHOLD_TAGS, Household, HouseholdStatus, Person, PersonStatus
+from .models import (
+    HEAD,
+    HOUSEHOLD_TAGS,
+    Household,
+    HouseholdStatus,
+    IncomeCategory,
+    IncomeRecord,
+    LifeEvent,
+    Person,
+    PersonStatus,
+)
+from .services import per_capita_net_income
 
 
 def region_prefix(code: str) -> str:
@@ -65,10 +90,20 @@ def person_get(*, actor: Any, pk: int) -> Person:
 
 
 def household_members(household: Household, *, include_inactive: bool = True) -> QuerySet[Person]:
+    """Members in the order a household register lists them: active first, the head first."""
     qs = household.members.all()
     if not include_inactive:
         qs = qs.filter(status=PersonStatus.ACTIVE)
-    return qs.order_by("status", "-relation", "id")
+    return qs.annotate(
+        inactive=Case(
+            When(status=PersonStatus.ACTIVE, then=Value(0)),
+            default=Value(1),
+            output_field=IntegerField(),
+        ),
+        not_head=Case(
+            When(relation=HEAD, then=Value(0)), default=Value(1), output_field=IntegerField()
+        ),
+    ).order_by("inactive", "not_head", "id")
 
 
 def scope_counts(*, actor: Any) -> dict[str, Any]:
@@ -107,9 +142,162 @@ def scope_counts(*, actor: Any) -> dict[str, Any]:
 def audit_history(
     *, actor: Any, object_type: str, object_id: str, region: str
 ) -> QuerySet[AuditEvent]:
-    """Audit events about one object, for roles that may read the audit chain in its region."""
+    """Audit events about one object, for roles that may read the audit chain in its region.
+
+    Events recorded in chains outside the actor's audit scope stay hidden (a person who moved
+    in from another village keeps that village's history to itself).
+    """
     if not has_perm_in(actor, "core.view_audit", region):
         return AuditEvent.objects.none()
-    return AuditEvent.objects.filter(object_type=object_type, object_id=object_id).order_by(
-        "at", "seq"
+    return AuditEvent.objects.filter(
+        scope_q(actor, "core.view_audit", field="region"),
+        object_type=object_type,
+        object_id=object_id,
+    ).order_by("at", "seq")
+
+
+# ---------------------------------------------------------------- pages
+
+
+def household_table(
+    *,
+    actor: Any,
+    q: str = "",
+    region: str = "",
+    group: int | None = None,
+    tag: str = "",
+    status: str = HouseholdStatus.ACTIVE,
+) -> QuerySet[Household]:
+    """:func:`household_list` with what a list page shows, in one query however many rows.
+
+    Adds ``head_name`` and ``head_id_masked`` (the active head, else the latest former head of
+    a dissolved household) and ``member_count`` (active members).
+    """
+    heads = (
+        Person.objects.filter(household=OuterRef("pk"), relation=HEAD)
+        .annotate(
+            inactive=Case(
+                When(status=PersonStatus.ACTIVE, then=Value(0)),
+                default=Value(1),
+                output_field=IntegerField(),
+            )
+        )
+        .order_by("inactive", "-pk")
+    )
+    active = (
+        Person.objects.filter(household=OuterRef("pk"), status=PersonStatus.ACTIVE)
+        .order_by()
+        .values("household")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return household_list(
+        actor=actor, q=q, region=region, group=group, tag=tag, status=status
+    ).annotate(
+        head_name=Subquery(heads.values("name")[:1]),
+        head_id_masked=Subquery(heads.values("id_masked")[:1]),
+        member_count=Coalesce(Subquery(active, output_field=IntegerField()), Value(0)),
+    )
+
+
+def villages_in_scope(*, actor: Any, perm: str = "registry.view") -> QuerySet[Region]:
+    """Villages (level 5) where the actor holds ``perm``, by code."""
+    return regions_in_scope(actor, perm, level=RegionLevel.VILLAGE)
+
+
+def villages_with_households(*, actor: Any) -> QuerySet[Region]:
+    """Villages in the actor's view scope that hold at least one household (the list filter:
+    a deployment may load every village of a province, most of them without data)."""
+    return villages_in_scope(actor=actor).filter(
+        Exists(Household.objects.filter(village=OuterRef("pk")))
+    )
+
+
+def village_groups(*, actor: Any, village: str) -> QuerySet[VillageGroup]:
+    """The groups of one village the actor may view; none for a village outside scope."""
+    if not village or not has_perm_in(actor, "registry.view", village):
+        return VillageGroup.objects.none()
+    return VillageGroup.objects.filter(village_id=village).order_by("number", "name")
+
+
+def household_find(
+    *, actor: Any, village: str, number: str, perm: str = "registry.view"
+) -> Household:
+    """A household by 户编号 in one village, or ApplicationError when none is within ``perm``."""
+    number = number.strip()
+    household = (
+        Household.objects.select_related("village", "group")
+        .filter(village_id=village, number=number)
+        .first()
+    )
+    if household is None or not has_perm_in(actor, perm, household.village_id):
+        raise ApplicationError("household_not_found", f"未找到户编号为{number}的户", field="number")
+    return household
+
+
+@dataclass
+class IncomeYear:
+    """One year of a household's incomes: amounts by category (分) and 人均纯收入."""
+
+    year: int
+    amounts: dict[str, int] = field(default_factory=dict)
+    notes: dict[str, str] = field(default_factory=dict)
+    per_capita: int | None = None
+
+    @property
+    def cells(self) -> list[tuple[str, int | None]]:
+        """(label, amount) in the order of :data:`INCOME_COLUMNS`; ``None`` where none entered."""
+        return [(label, self.amounts.get(c)) for c, label in INCOME_COLUMNS]
+
+
+INCOME_COLUMNS: list[tuple[str, str]] = [(c.value, str(c.label)) for c in IncomeCategory]
+
+
+def household_incomes(*, household: Household, members: int) -> list[IncomeYear]:
+    """Incomes by year, newest first; 人均纯收入 over ``members`` (the active members)."""
+    years: dict[int, IncomeYear] = {}
+    for record in IncomeRecord.objects.filter(household=household).order_by("-year", "category"):
+        row = years.setdefault(record.year, IncomeYear(year=record.year))
+        row.amounts[record.category] = record.amount_fen
+        if record.note:
+            row.notes[record.category] = record.note
+    for row in years.values():
+        if members > 0:
+            row.per_capita = per_capita_net_income(row.amounts, members)
+    return list(years.values())
+
+
+def household_life_events(*, household: Household) -> QuerySet[LifeEvent]:
+    """Life events of a household, newest first."""
+    return (
+        LifeEvent.objects.filter(household=household)
+        .select_related("person", "recorded_by")
+        .order_by("-date", "-id")
+    )
+
+
+def household_audit_history(
+    *, actor: Any, household: Household, persons: list[Person]
+) -> QuerySet[AuditEvent]:
+    """Audit events of a household, its members and its income records, newest first.
+
+    Empty for roles without ``core.view_audit`` in the household's village; events from chains
+    outside the actor's audit scope stay hidden.
+    """
+    if not has_perm_in(actor, "core.view_audit", household.village_id):
+        return AuditEvent.objects.none()
+    income_ids = [
+        str(pk)
+        for pk in IncomeRecord.objects.filter(household=household).values_list("pk", flat=True)
+    ]
+    match = Q(object_type="registry.household", object_id=str(household.pk))
+    if persons:
+        match |= Q(object_type="registry.person", object_id__in=[str(p.pk) for p in persons])
+    if income_ids:
+        match |= Q(object_type="registry.incomerecord", object_id__in=income_ids)
+    return (
+        AuditEvent.objects.filter(match)
+        .filter(scope_q(actor, "core.view_audit", field="region"))
+        .select_related("region")
+        .order_by("-at", "-seq")
     )

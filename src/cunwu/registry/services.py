@@ -708,7 +708,39 @@ def household_merge(
         obj=target,
         payload={**details, "date": when.isoformat()},
     )
+    if source.village_id != target.village_id:
+        # the source village's chain must also show where its dissolved household went
+        audit_append(
+            actor=actor,
+            region=source.village,
+            action="registry.household_merge",
+            obj=source,
+            payload={**details, "date": when.isoformat()},
+        )
     return target
+
+
+@transaction.atomic
+def person_reveal(*, actor: Any, person: Person) -> tuple[str, str]:
+    """The full ID number and phone of one person: ``registry.view_full_id`` in the person's
+    village only, and every reveal is itself an audit event (PIPL: who saw whose number)."""
+    village = person.household.village
+    require(actor, "registry.view_full_id", village)
+    id_number = person_id_number(person)
+    phone = person_phone(person)
+    audit_append(
+        actor=actor,
+        region=village,
+        action="registry.reveal_id",
+        obj=person,
+        payload={
+            "name": person.name,
+            "household": person.household.number,
+            "id_masked": person.id_masked,
+            "phone_masked": person.phone_masked,
+        },
+    )
+    return id_number, phone
 
 
 # ---------------------------------------------------------------- incomes
