@@ -151,7 +151,11 @@ class AuditEvent(models.Model):
         constraints: ClassVar = [
             models.UniqueConstraint(fields=["region", "seq"], name="audit_seq_unique_in_chain"),
         ]
-        indexes: ClassVar = [models.Index(fields=["object_type", "object_id"])]
+        indexes: ClassVar = [
+            models.Index(fields=["object_type", "object_id"]),
+            # the audit pages filter a chain by date range
+            models.Index(fields=["region", "at"], name="audit_event_region_at"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.region_id}#{self.seq} {self.action}"

@@ -33,7 +33,6 @@ from .services import PersonData
 DATE_FORMAT = "%Y-%m-%d"
 NON_HEAD_RELATIONS = [(r, r) for r in RELATIONS if r != HEAD]
 # Checkboxes and radios keep their natural width inside the full-width form rows.
-CHECK_ATTRS = {"style": "width:auto"}
 
 
 def date_field(label: str = "日期", *, required: bool = True) -> forms.DateField:
@@ -107,10 +106,10 @@ class PersonFieldsForm(forms.Form):
     work_status = forms.CharField(label="务工状况", max_length=20, required=False)
     work_place = forms.CharField(label="务工地点", max_length=100, required=False)
     medical_insurance = forms.BooleanField(
-        label="参加医保", required=False, widget=forms.CheckboxInput(attrs=CHECK_ATTRS)
+        label="参加医保", required=False, widget=forms.CheckboxInput()
     )
     pension_insurance = forms.BooleanField(
-        label="参加养老保险", required=False, widget=forms.CheckboxInput(attrs=CHECK_ATTRS)
+        label="参加养老保险", required=False, widget=forms.CheckboxInput()
     )
 
     def clean_birth_date(self) -> datetime.date | None:
@@ -283,9 +282,7 @@ class HouseholdMergeForm(TargetHouseholdForm):
 class HouseholdSplitForm(forms.Form):
     """分户: chosen members form a new household in the same village."""
 
-    members = forms.MultipleChoiceField(
-        label="分出的成员", widget=forms.CheckboxSelectMultiple(attrs=CHECK_ATTRS)
-    )
+    members = forms.MultipleChoiceField(label="分出的成员", widget=forms.CheckboxSelectMultiple())
     new_head = forms.ChoiceField(label="新户户主")
     number = forms.CharField(label="新户编号", max_length=30)
     date = date_field("分户日期")
@@ -343,7 +340,7 @@ class HouseholdFieldsForm(forms.Form):
         label="户类型",
         choices=[(t, t) for t in HOUSEHOLD_TAGS],
         required=False,
-        widget=forms.CheckboxSelectMultiple(attrs=CHECK_ATTRS),
+        widget=forms.CheckboxSelectMultiple(),
     )
 
 

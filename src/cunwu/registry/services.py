@@ -241,6 +241,11 @@ def _editable_household(actor: Any, household: Household) -> None:
         raise ApplicationError("household_dissolved", f"户{household.number}已注销，不能再修改")
 
 
+def _not_future(when: date) -> None:
+    if when > timezone.localdate():
+        raise ApplicationError("date_future", "日期不能晚于今天", field="date")
+
+
 def _check_group(group: VillageGroup | None, village: Region) -> None:
     if group is not None and group.village_id != village.code:
         raise ApplicationError("group_other_village", "村民小组不属于本村", field="group")
@@ -570,6 +575,7 @@ def person_transfer(
     source = person.household
     _editable_household(actor, source)
     _editable_household(actor, to_household)
+    _not_future(when)
     if person.status != PersonStatus.ACTIVE:
         raise ApplicationError("person_inactive", f"{person.name}已不在册")
     if to_household.pk == source.pk:
@@ -632,6 +638,7 @@ def household_split(
 ) -> Household:
     """分户: some members form a new household in the same village, ``new_head`` at its head."""
     _editable_household(actor, household)
+    _not_future(when)
     if new_head not in members:
         raise ApplicationError("head_not_member", "新户主必须是分出的成员之一")
     active = set(household.members.filter(status=PersonStatus.ACTIVE).values_list("pk", flat=True))
@@ -686,6 +693,7 @@ def household_merge(
     """合户: every active member of ``source`` joins ``target``; ``source`` is dissolved."""
     _editable_household(actor, source)
     _editable_household(actor, target)
+    _not_future(when)
     if source.pk == target.pk:
         raise ApplicationError("same_household", "不能与自身合户")
     moving = list(source.members.filter(status=PersonStatus.ACTIVE))
