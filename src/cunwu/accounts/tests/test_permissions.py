@@ -15,9 +15,9 @@ from cunwu.accounts.permissions import (
 )
 from cunwu.core.models import Region, RegionLevel
 from cunwu.registry.selectors import household_list
-from cunwu.testing import BAIGUO, JIULONG, YANJIANG, make_household
+from cunwu.testing import BALI, JIULONG, YANJIANG, make_household
 
-# persona → (may view 九龙, may edit 九龙, may view 白果, may view 沿江)
+# persona → (may view 九龙, may edit 九龙, may view 八里, may view 沿江)
 SCOPES = {
     "九龙村村干部": (True, True, False, False),
     "九龙村监委会委员": (True, False, False, False),
@@ -27,7 +27,7 @@ SCOPES = {
     "衡山县管理员": (True, True, True, False),
     "衡山县部门用户": (True, False, True, False),
     "另一村的村干部": (False, False, False, True),
-    "白果村村干部": (False, False, True, False),
+    "八里村村干部": (False, False, True, False),
 }
 
 
@@ -39,7 +39,7 @@ def test_each_role_sees_and_edits_only_inside_its_region(
     got = (
         has_perm_in(user, "registry.view", JIULONG),
         has_perm_in(user, "registry.edit", JIULONG),
-        has_perm_in(user, "registry.view", BAIGUO),
+        has_perm_in(user, "registry.view", BALI),
         has_perm_in(user, "registry.view", YANJIANG),
     )
     assert got == expected
@@ -56,7 +56,7 @@ def test_household_list_returns_only_households_in_scope(
     expected: tuple[bool, bool, bool, bool],
 ) -> None:
     make_household(persona("九龙村村干部"), regions[JIULONG], "0001")
-    make_household(persona("白果村村干部"), regions[BAIGUO], "0002")
+    make_household(persona("八里村村干部"), regions[BALI], "0002")
     make_household(persona("另一村的村干部"), regions[YANJIANG], "0003")
     seen = set(household_list(actor=persona(name)).values_list("number", flat=True))
     want = {
@@ -89,6 +89,6 @@ def test_township_scope_lists_its_villages_and_names_itself(
             "code", flat=True
         )
     )
-    assert villages == [JIULONG, BAIGUO]
+    assert villages == [JIULONG, BALI]
     assert user_scope_name(user) == "衡山县开云镇"
     assert scope_prefixes(user, "registry.view") == ["430423100"]

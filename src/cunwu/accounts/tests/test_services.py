@@ -25,7 +25,7 @@ from cunwu.accounts.services import (
 from cunwu.core.errors import ApplicationError
 from cunwu.core.models import AuditEvent, Region
 from cunwu.core.services.audit import audit_verify
-from cunwu.testing import BAIGUO, HENGSHAN, JIULONG, KAIYUN, TEST_PASSWORD, YANJIANG, make_user
+from cunwu.testing import BALI, HENGSHAN, JIULONG, KAIYUN, TEST_PASSWORD, YANJIANG, make_user
 
 Persona = Callable[[str], User]
 
@@ -140,13 +140,13 @@ def test_granting_the_same_role_twice_is_refused(
 def test_grant_in_a_retired_village_is_refused(
     admin: User, newcomer: User, regions: dict[str, Region]
 ) -> None:
-    Region.objects.filter(code=BAIGUO).update(retired=True)
-    with pytest.raises(ApplicationError, match="白果村委会已撤销"):
+    Region.objects.filter(code=BALI).update(retired=True)
+    with pytest.raises(ApplicationError, match="八里村委会已撤销"):
         assignment_grant(
             actor=admin,
             user=newcomer,
             role=Role.VILLAGER,
-            region=Region.objects.get(code=BAIGUO),
+            region=Region.objects.get(code=BALI),
         )
 
 
@@ -201,7 +201,7 @@ def _create(admin: User, regions: dict[str, Region], **overrides: str) -> User:
         "phone": "139 0000 5678",
         "password": "Hengshan-2026!",
         "role": Role.VILLAGE_STAFF,
-        "region": regions[BAIGUO],
+        "region": regions[BALI],
     }
     data.update(overrides)
     return user_create(actor=admin, **data)  # type: ignore[arg-type]
@@ -215,7 +215,7 @@ def test_user_create_makes_an_account_that_logs_in_by_username_or_phone(
     assert user.check_password("Hengshan-2026!")
     assert find_user("13900005678") == user
     assert find_user("zhaoliu") == user
-    assert has_perm_in(user, "registry.edit", BAIGUO)
+    assert has_perm_in(user, "registry.edit", BALI)
     event = AuditEvent.objects.get(action="accounts.user_create")
     assert event.region_id == HENGSHAN
     assert event.payload["phone"] == "139****5678"
@@ -382,10 +382,10 @@ def test_a_user_whose_roles_were_revoked_can_still_stop_their_token(
 
 
 def test_selectors_see_only_the_admins_county(admin: User, persona: Persona) -> None:
-    for name in ("九龙村村干部", "白果村村干部", "开云镇干部", "另一村的村干部"):
+    for name in ("九龙村村干部", "八里村村干部", "开云镇干部", "另一村的村干部"):
         persona(name)
     users = {u.username for u in user_list(actor=admin)}
-    assert users == {"衡山县管理员", "九龙村村干部", "白果村村干部", "开云镇干部"}
+    assert users == {"衡山县管理员", "九龙村村干部", "八里村村干部", "开云镇干部"}
     assert {a.user.username for a in assignment_list(actor=admin, q="九龙")} == {"九龙村村干部"}
     assert list(assignment_list(actor=persona("九龙村村干部"))) == []
     assert {a.user.username for a in assignment_list(actor=admin, role=Role.TOWNSHIP_STAFF)} == {

@@ -10,7 +10,7 @@ from django.utils import timezone
 from cunwu.accounts.models import ApiToken, Role, RoleAssignment, User
 from cunwu.accounts.services import token_create
 from cunwu.core.models import AuditEvent, Region
-from cunwu.testing import BAIGUO, JIULONG, KAIYUN, YANJIANG, make_user
+from cunwu.testing import BALI, JIULONG, KAIYUN, YANJIANG, make_user
 
 Persona = Callable[[str], User]
 
@@ -81,16 +81,16 @@ def test_revoke_and_user_pages_are_forbidden_without_manage_roles(
 def test_assignment_list_shows_the_county_only_with_masked_phones(
     client: Client, persona: Persona
 ) -> None:
-    for name in ("九龙村村干部", "白果村村干部", "另一村的村干部"):
+    for name in ("九龙村村干部", "八里村村干部", "另一村的村干部"):
         persona(name)
     User.objects.filter(username="九龙村村干部").update(phone="13800001111")
     page = _as(client, persona(ADMIN)).get("/accounts/roles/").content.decode()
     assert "九龙村村干部" in page
-    assert "白果村村干部" in page
+    assert "八里村村干部" in page
     assert "另一村的村干部" not in page
     assert "138****1111" in page
     assert "13800001111" not in page
-    assert "共 3 条" in page  # admin, 九龙, 白果
+    assert "共 3 条" in page  # admin, 九龙, 八里
 
 
 @pytest.mark.parametrize(
@@ -98,16 +98,16 @@ def test_assignment_list_shows_the_county_only_with_masked_phones(
     [
         ({"q": "九龙"}, {"九龙村村干部"}),
         ({"q": "13800001111"}, {"九龙村村干部"}),
-        ({"role": Role.VILLAGE_STAFF}, {"九龙村村干部", "白果村村干部"}),
-        ({"region": BAIGUO}, {"白果村村干部"}),
-        ({"region": KAIYUN}, {"九龙村村干部", "白果村村干部", "开云镇干部"}),
+        ({"role": Role.VILLAGE_STAFF}, {"九龙村村干部", "八里村村干部"}),
+        ({"region": BALI}, {"八里村村干部"}),
+        ({"region": KAIYUN}, {"九龙村村干部", "八里村村干部", "开云镇干部"}),
         ({"region": KAIYUN, "role": Role.TOWNSHIP_STAFF}, {"开云镇干部"}),
     ],
 )
 def test_assignment_list_search_and_filters(
     client: Client, persona: Persona, query: dict[str, str], expected: set[str]
 ) -> None:
-    for name in ("九龙村村干部", "白果村村干部", "开云镇干部", "另一村的村干部"):
+    for name in ("九龙村村干部", "八里村村干部", "开云镇干部", "另一村的村干部"):
         persona(name)
     User.objects.filter(username="九龙村村干部").update(phone="13800001111")
     response = _as(client, persona(ADMIN)).get("/accounts/roles/", query)
@@ -143,7 +143,7 @@ def test_assignment_list_query_count_is_bounded(
     django_assert_max_num_queries: Callable[..., object],
 ) -> None:
     for i in range(30):
-        make_user(f"村民{i:02d}", Role.VILLAGER, JIULONG if i % 2 else BAIGUO)
+        make_user(f"村民{i:02d}", Role.VILLAGER, JIULONG if i % 2 else BALI)
     _as(client, persona(ADMIN))
     with django_assert_max_num_queries(8):  # type: ignore[operator]
         response = client.get("/accounts/roles/")
@@ -250,7 +250,7 @@ def _user_form(**overrides: str) -> dict[str, str]:
         "password": "Hengshan-2026!",
         "password2": "Hengshan-2026!",
         "role": Role.VILLAGE_STAFF,
-        "region": BAIGUO,
+        "region": BALI,
     }
     data.update(overrides)
     return data

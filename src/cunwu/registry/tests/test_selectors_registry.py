@@ -21,7 +21,7 @@ from cunwu.registry.services import (
     person_reveal,
     person_transfer,
 )
-from cunwu.testing import BAIGUO, JIULONG, make_household, make_id_number
+from cunwu.testing import BALI, JIULONG, make_household, make_id_number
 
 
 def test_table_annotates_head_masked_id_and_active_member_count(
@@ -107,8 +107,8 @@ def test_villages_in_scope_by_persona(persona: Callable[[str], User], regions: d
         return [v.code for v in selectors.villages_in_scope(actor=persona(who), perm=perm)]
 
     assert codes("九龙村村干部") == [JIULONG]
-    assert codes("开云镇干部") == [JIULONG, BAIGUO]
-    assert codes("衡山县管理员") == [JIULONG, BAIGUO]
+    assert codes("开云镇干部") == [JIULONG, BALI]
+    assert codes("衡山县管理员") == [JIULONG, BALI]
     assert codes("九龙村监委会委员", "registry.edit") == []
     assert codes("另一村的村干部") == ["430422200215"]
 
@@ -129,7 +129,7 @@ def test_household_find_by_number_within_scope_only(
     found = selectors.household_find(actor=persona("开云镇干部"), village=JIULONG, number=" 0001 ")
     assert found.pk == household.pk
     with pytest.raises(ApplicationError) as err:
-        selectors.household_find(actor=persona("白果村村干部"), village=JIULONG, number="0001")
+        selectors.household_find(actor=persona("八里村村干部"), village=JIULONG, number="0001")
     assert (err.value.message, err.value.field) == ("未找到户编号为0001的户", "number")
     with pytest.raises(ApplicationError):
         selectors.household_find(
@@ -188,7 +188,7 @@ def test_audit_history_hides_events_of_chains_outside_scope(
 ) -> None:
     township = persona("开云镇干部")
     baiguo = make_household(
-        township, regions[BAIGUO], "0009", "白九", members=[("白小", "子", make_id_number(61))]
+        township, regions[BALI], "0009", "白九", members=[("白小", "子", make_id_number(61))]
     )
     mover = baiguo.members.get(name="白小")
     person_transfer(
@@ -209,9 +209,9 @@ def test_audit_history_hides_events_of_chains_outside_scope(
         )
     ]
     assert seen_by_township == [
-        (BAIGUO, "registry.person_registered"),
+        (BALI, "registry.person_registered"),
         (JIULONG, "registry.person_transfer"),
-        (BAIGUO, "registry.person_transfer"),
+        (BALI, "registry.person_transfer"),
     ]
     page_events = selectors.household_audit_history(
         actor=staff, household=household, persons=[mover]

@@ -42,7 +42,7 @@ from cunwu.registry.services import (
     person_transfer,
     person_update,
 )
-from cunwu.testing import BAIGUO, JIULONG, make_household, make_id_number
+from cunwu.testing import BALI, JIULONG, make_household, make_id_number
 
 
 def _actions(region: str = JIULONG) -> list[str]:
@@ -159,8 +159,8 @@ def test_duplicate_id_in_another_village_is_not_named_to_an_outsider(
     before = _counts()
     with pytest.raises(ApplicationError) as err:
         household_create(
-            actor=persona("白果村村干部"),
-            village=regions[BAIGUO],
+            actor=persona("八里村村干部"),
+            village=regions[BALI],
             number="0001",
             head=PersonData(name="李四", relation="户主", id_number=taken),
         )
@@ -178,7 +178,7 @@ def test_duplicate_id_is_named_to_a_township_user_who_sees_both_villages(
     with pytest.raises(ApplicationError) as err:
         household_create(
             actor=persona("开云镇干部"),
-            village=regions[BAIGUO],
+            village=regions[BALI],
             number="0001",
             head=PersonData(
                 name="李四", relation="户主", id_number=make_id_number(2, birth="19720304")
@@ -534,7 +534,7 @@ def test_merge_across_villages_is_audited_in_both_chains(
     persona: Callable[[str], User], household: Household, regions: dict[str, Region]
 ) -> None:
     township = persona("开云镇干部")
-    source = make_household(township, regions[BAIGUO], "0007", "白大")
+    source = make_household(township, regions[BALI], "0007", "白大")
     head = source.members.get()
     household_merge(
         actor=township,
@@ -543,7 +543,7 @@ def test_merge_across_villages_is_audited_in_both_chains(
         relations={head.pk: "兄弟"},
         when=date(2023, 10, 1),
     )
-    assert _actions(BAIGUO) == ["registry.household_create", "registry.household_merge"]
+    assert _actions(BALI) == ["registry.household_create", "registry.household_merge"]
     assert _actions(JIULONG)[-1] == "registry.household_merge"
     assert audit_verify()[1] is None
 

@@ -24,7 +24,7 @@ from cunwu.registry.models import (
     PersonStatus,
 )
 from cunwu.registry.services import PersonData, person_add, person_id_number, person_update
-from cunwu.testing import BAIGUO, JIULONG, YANJIANG, make_household, make_id_number
+from cunwu.testing import BALI, JIULONG, YANJIANG, make_household, make_id_number
 
 YESTERDAY = timezone.localdate() - timedelta(days=1)
 
@@ -85,7 +85,7 @@ def _edit_urls(household: Household) -> list[str]:
         ("衡山县部门用户", 200, 403),
         ("九龙村村民", 404, 404),
         ("另一村的村干部", 404, 404),
-        ("白果村村干部", 404, 404),
+        ("八里村村干部", 404, 404),
     ],
 )
 def test_every_registry_page_answers_each_persona_by_scope(
@@ -155,7 +155,7 @@ def test_unknown_household_is_404(client: Client, staff: User, household: Househ
     [
         ("九龙村村干部", ["0001"]),
         ("九龙村监委会委员", ["0001"]),
-        ("白果村村干部", ["0009"]),
+        ("八里村村干部", ["0009"]),
         ("开云镇干部", ["0001", "0009"]),
         ("衡山县管理员", ["0001", "0009"]),
         ("另一村的村干部", []),
@@ -170,7 +170,7 @@ def test_list_shows_households_in_scope_only(
     who: str,
     numbers: list[str],
 ) -> None:
-    make_household(persona("白果村村干部"), regions[BAIGUO], "0009", "白九")
+    make_household(persona("八里村村干部"), regions[BALI], "0009", "白九")
     _login(client, persona(who))
     response = client.get(reverse("registry:household_list"))
     assert response.status_code == 200
@@ -289,7 +289,7 @@ def test_filters_by_village_group_tag_and_status(
     assert numbers(tag="一般户") == ["0001"]
     assert numbers(status="dissolved") == ["0003"]
     assert numbers(status="all") == ["0001", "0002", "0003"]
-    assert numbers(region=BAIGUO) == []
+    assert numbers(region=BALI) == []
     assert numbers(region="abc") == ["0001", "0002"]
     # the village filter offers the villages that hold households
     options = client.get(url).context["filters"].region_choices
@@ -969,13 +969,13 @@ def test_transfer_to_a_household_outside_edit_scope_is_not_found(
     household: Household,
     regions: dict[str, Region],
 ) -> None:
-    make_household(persona("白果村村干部"), regions[BAIGUO], "0009", "白九")
+    make_household(persona("八里村村干部"), regions[BALI], "0009", "白九")
     son = household.members.get(name="张小明")
     _login(client, staff)
     before = _counts()
     response = client.post(
         reverse("registry:person_transfer", args=[son.pk]),
-        {"village": BAIGUO, "number": "0009", "relation": "子", "date": YESTERDAY.isoformat()},
+        {"village": BALI, "number": "0009", "relation": "子", "date": YESTERDAY.isoformat()},
     )
     assert response.status_code == 200
     assert "选择一个有效的选项" in _page(response)
@@ -1020,11 +1020,11 @@ def test_township_user_creates_a_household_in_either_village(
     client: Client, persona: Callable[[str], User], regions: dict[str, Region]
 ) -> None:
     township = persona("开云镇干部")
-    baiguo_group = VillageGroup.objects.create(village=regions[BAIGUO], name="一组", number=1)
+    baiguo_group = VillageGroup.objects.create(village=regions[BALI], name="一组", number=1)
     VillageGroup.objects.create(village=regions[JIULONG], name="一组", number=1)
     _login(client, township)
     form = client.get(reverse("registry:household_create")).context["form"]
-    assert [v.code for v in form.fields["village"].queryset] == [JIULONG, BAIGUO]
+    assert [v.code for v in form.fields["village"].queryset] == [JIULONG, BALI]
     bad = client.post(
         reverse("registry:household_create"),
         {
@@ -1041,7 +1041,7 @@ def test_township_user_creates_a_household_in_either_village(
     response = client.post(
         reverse("registry:household_create"),
         {
-            "village": BAIGUO,
+            "village": BALI,
             "group": baiguo_group.pk,
             "number": "0001",
             "name": "白一",
@@ -1050,7 +1050,7 @@ def test_township_user_creates_a_household_in_either_village(
     )
     assert response.status_code == 302
     created = Household.objects.get()
-    assert (created.village_id, created.group_id) == (BAIGUO, baiguo_group.pk)
+    assert (created.village_id, created.group_id) == (BALI, baiguo_group.pk)
 
 
 def test_head_edit_form_offers_only_the_head_relation(

@@ -18,7 +18,7 @@ from cunwu.core.models import AuditEvent, Region
 from cunwu.core.services.audit import audit_append, canonical_json
 from cunwu.registry.models import Household
 from cunwu.testing import (
-    BAIGUO,
+    BALI,
     HENGSHAN,
     JIULONG,
     KAIYUN,
@@ -36,9 +36,9 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 SCOPE: dict[str, set[str] | None] = {
     "九龙村村干部": {JIULONG},
     "九龙村监委会委员": {JIULONG},
-    "白果村村干部": {BAIGUO},
-    "开云镇干部": {JIULONG, BAIGUO},
-    "衡山县管理员": {JIULONG, BAIGUO, HENGSHAN},
+    "八里村村干部": {BALI},
+    "开云镇干部": {JIULONG, BALI},
+    "衡山县管理员": {JIULONG, BALI, HENGSHAN},
     "另一村的村干部": {YANJIANG},
     "九龙村工作队员": None,
     "九龙村村民": None,
@@ -50,9 +50,9 @@ SCOPE: dict[str, set[str] | None] = {
 def events(
     persona: Persona, household: Household, regions: dict[str, Region]
 ) -> dict[str, AuditEvent]:
-    """Events on the 九龙, 白果, 沿江 chains and on the 衡山县 chain (a township grant)."""
+    """Events on the 九龙, 八里, 沿江 chains and on the 衡山县 chain (a township grant)."""
     make_household(
-        persona("白果村村干部"), regions[BAIGUO], "0001", "王大", head_id=make_id_number(11)
+        persona("八里村村干部"), regions[BALI], "0001", "王大", head_id=make_id_number(11)
     )
     make_household(
         persona("另一村的村干部"),
@@ -140,12 +140,12 @@ def test_audit_list_shows_time_in_chinese(
 @pytest.mark.parametrize(
     ("query", "chains"),
     [
-        ({"region": BAIGUO}, {BAIGUO}),
-        ({"region": KAIYUN}, {JIULONG, BAIGUO}),
-        ({"region": HENGSHAN}, {JIULONG, BAIGUO, HENGSHAN}),
+        ({"region": BALI}, {BALI}),
+        ({"region": KAIYUN}, {JIULONG, BALI}),
+        ({"region": HENGSHAN}, {JIULONG, BALI, HENGSHAN}),
         ({"action": "accounts."}, {HENGSHAN}),
         ({"action": "accounts.assignment_grant"}, {HENGSHAN}),
-        ({"who": "白果村村干部"}, {BAIGUO}),
+        ({"who": "八里村村干部"}, {BALI}),
         ({"date_from": (date.today() + timedelta(days=2)).isoformat()}, set()),
         ({"date_to": (date.today() - timedelta(days=2)).isoformat()}, set()),
     ],
@@ -169,7 +169,7 @@ def test_audit_list_date_range_including_today_keeps_everything(
     response = _as(client, persona("开云镇干部")).get(
         "/audit/", {"date_from": today, "date_to": today}
     )
-    assert _chains(response) == {JIULONG, BAIGUO}
+    assert _chains(response) == {JIULONG, BALI}
 
 
 @pytest.mark.parametrize(
@@ -245,7 +245,7 @@ def test_audit_list_pages_by_fifty(client: Client, persona: Persona, jiulong: Re
         ("九龙村监委会委员", 200),
         ("开云镇干部", 200),
         ("衡山县管理员", 200),
-        ("白果村村干部", 404),
+        ("八里村村干部", 404),
         ("另一村的村干部", 404),
         ("九龙村工作队员", 403),
         ("九龙村村民", 403),
@@ -299,19 +299,19 @@ def test_verify_page_reports_an_intact_chain(
 def test_verify_page_names_the_first_break(
     client: Client, persona: Persona, events: dict[str, AuditEvent]
 ) -> None:
-    second = AuditEvent.objects.get(region_id=BAIGUO, seq=1)
+    second = AuditEvent.objects.get(region_id=BALI, seq=1)
     AuditEvent.objects.filter(pk=second.pk).update(payload={"forged": True})
     response = _as(client, persona("开云镇干部")).post("/audit/verify/", {"region": KAIYUN})
     page = response.content.decode()
     assert "发现断裂" in page
-    assert "白果村委会" in page
+    assert "八里村委会" in page
     assert "审计链第1条发现问题：内容已被改动（哈希不符）" in page
 
 
 def test_verify_page_refuses_a_region_outside_scope(
     client: Client, persona: Persona, events: dict[str, AuditEvent]
 ) -> None:
-    response = _as(client, persona("九龙村村干部")).post("/audit/verify/", {"region": BAIGUO})
+    response = _as(client, persona("九龙村村干部")).post("/audit/verify/", {"region": BALI})
     assert response.status_code == 200
     page = response.content.decode()
     assert "选择一个有效的选项" in page

@@ -15,7 +15,7 @@ from cunwu.core.models import AuditEvent, Region, VillageGroup
 from cunwu.core.services import groups as groups_module
 from cunwu.core.services.groups import group_create, group_rename
 from cunwu.registry.models import Household, HouseholdStatus
-from cunwu.testing import BAIGUO, JIULONG, KAIYUN, YANJIANG, make_household
+from cunwu.testing import BALI, JIULONG, KAIYUN, YANJIANG, make_household
 
 Persona = Callable[[str], User]
 
@@ -34,12 +34,12 @@ LIST_ACCESS = {
 
 @pytest.fixture
 def groups(persona: Persona, regions: dict[str, Region]) -> dict[str, VillageGroup]:
-    """一组 and 二组 in 九龙, 一组 in 白果, 一组 in 沿江 (another county)."""
+    """一组 and 二组 in 九龙, 一组 in 八里, 一组 in 沿江 (another county)."""
     out = {}
     for key, code, actor, name in [
         ("九龙一组", JIULONG, "九龙村村干部", "一组"),
         ("九龙二组", JIULONG, "九龙村村干部", "二组"),
-        ("白果一组", BAIGUO, "白果村村干部", "一组"),
+        ("八里一组", BALI, "八里村村干部", "一组"),
         ("沿江一组", YANJIANG, "另一村的村干部", "一组"),
     ]:
         out[key] = group_create(
@@ -81,7 +81,7 @@ def test_group_create_numbers_groups_in_order_and_audits(
 def test_group_create_checks_permission_before_anything(
     persona: Persona, regions: dict[str, Region]
 ) -> None:
-    for name in ("九龙村监委会委员", "白果村村干部", "另一村的村干部"):
+    for name in ("九龙村监委会委员", "八里村村干部", "另一村的村干部"):
         with pytest.raises(PermissionDenied):
             group_create(
                 actor=persona(name), village=regions[JIULONG], name="一组", authorize=require
@@ -109,9 +109,9 @@ def test_group_rename_refuses_a_name_taken_in_the_same_village(
         )
     # the same name in another village is fine
     group_rename(
-        actor=persona("白果村村干部"), group=groups["白果一组"], name="二组", authorize=require
+        actor=persona("八里村村干部"), group=groups["八里一组"], name="二组", authorize=require
     )
-    assert VillageGroup.objects.get(pk=groups["白果一组"].pk).name == "二组"
+    assert VillageGroup.objects.get(pk=groups["八里一组"].pk).name == "二组"
 
 
 # ---------------------------------------------------------------- list
@@ -128,9 +128,9 @@ def test_group_list_access_by_role(
     ("name", "expected"),
     [
         ("九龙村村干部", {"九龙一组", "九龙二组"}),
-        ("白果村村干部", {"白果一组"}),
-        ("开云镇干部", {"九龙一组", "九龙二组", "白果一组"}),
-        ("衡山县管理员", {"九龙一组", "九龙二组", "白果一组"}),
+        ("八里村村干部", {"八里一组"}),
+        ("开云镇干部", {"九龙一组", "九龙二组", "八里一组"}),
+        ("衡山县管理员", {"九龙一组", "九龙二组", "八里一组"}),
         ("另一村的村干部", {"沿江一组"}),
     ],
 )
@@ -159,17 +159,17 @@ def test_group_list_counts_active_households(
 def test_group_list_filters_by_village(
     client: Client, persona: Persona, groups: dict[str, VillageGroup]
 ) -> None:
-    response = _as(client, persona("开云镇干部")).get("/groups/", {"region": BAIGUO})
-    assert list(response.context["page"].object_list) == [groups["白果一组"]]
+    response = _as(client, persona("开云镇干部")).get("/groups/", {"region": BALI})
+    assert list(response.context["page"].object_list) == [groups["八里一组"]]
 
 
 def test_group_list_ignores_a_village_outside_scope(
     client: Client, persona: Persona, groups: dict[str, VillageGroup]
 ) -> None:
-    response = _as(client, persona("九龙村村干部")).get("/groups/", {"region": BAIGUO})
+    response = _as(client, persona("九龙村村干部")).get("/groups/", {"region": BALI})
     assert response.status_code == 200
     assert "选择一个有效的选项" in response.content.decode()
-    assert groups["白果一组"] not in response.context["page"].object_list
+    assert groups["八里一组"] not in response.context["page"].object_list
 
 
 def test_group_list_query_count_is_bounded(
@@ -195,10 +195,10 @@ def test_group_create_page_creates_and_redirects(
 ) -> None:
     _as(client, persona("开云镇干部"))
     assert client.get("/groups/new/").status_code == 200
-    response = client.post("/groups/new/", {"region": BAIGUO, "name": " 三组 ", "number": ""})
+    response = client.post("/groups/new/", {"region": BALI, "name": " 三组 ", "number": ""})
     assert response.status_code == 302
-    assert response["Location"] == f"/groups/?region={BAIGUO}"
-    group = VillageGroup.objects.get(village_id=BAIGUO)
+    assert response["Location"] == f"/groups/?region={BALI}"
+    group = VillageGroup.objects.get(village_id=BALI)
     assert (group.name, group.number) == ("三组", 1)
 
 
@@ -218,7 +218,7 @@ def test_group_create_page_is_forbidden_without_the_permission(
         ({"region": JIULONG, "name": "一组"}, "本村已有“一组”"),
         ({"region": JIULONG, "name": "   "}, "这个字段是必填项"),
         ({"region": JIULONG, "name": "甲" * 51}, "不超过 50 字符"),
-        ({"region": BAIGUO, "name": "三组"}, "选择一个有效的选项"),
+        ({"region": BALI, "name": "三组"}, "选择一个有效的选项"),
         ({"region": JIULONG, "name": "三组", "number": "0"}, "大于或等于1"),
         ({"region": JIULONG, "name": "三组", "number": "abc"}, "输入整数"),
     ],
@@ -246,7 +246,7 @@ def test_group_create_bad_input_shows_the_error_and_creates_nothing(
         ("九龙村村干部", 200),
         ("开云镇干部", 200),
         ("衡山县管理员", 200),
-        ("白果村村干部", 404),
+        ("八里村村干部", 404),
         ("另一村的村干部", 404),
         ("九龙村监委会委员", 403),
         ("九龙村村民", 403),
