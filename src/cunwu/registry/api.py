@@ -12,7 +12,7 @@ from typing import Any
 from django.db import transaction
 from django.http import HttpRequest
 from ninja import Query, Router, Schema
-from ninja.responses import codes_4xx
+from ninja.responses import Status, codes_4xx
 from pydantic import Field
 
 from cunwu.accounts.permissions import has_perm_in
@@ -283,7 +283,7 @@ def household_detail(request: HttpRequest, pk: int, full: bool = False) -> dict[
 
 
 @router.post("/households", response={201: HouseholdDetailOut, **ERRORS}, summary="新建户")
-def household_create(request: HttpRequest, body: HouseholdCreateIn) -> tuple[int, dict[str, Any]]:
+def household_create(request: HttpRequest, body: HouseholdCreateIn) -> Status[dict[str, Any]]:
     village = Region.objects.filter(code=body.village).first()
     if village is None or not has_perm_in(request.user, "registry.view", village):
         raise ApplicationError("village_not_found", "村不存在或不在您的权限范围内", field="village")
@@ -292,7 +292,7 @@ def household_create(request: HttpRequest, body: HouseholdCreateIn) -> tuple[int
         group=_group(body.group, village.code), address=body.address, tags=body.tags,
         head=body.head.data(),
     )  # fmt: skip
-    return 201, _detail(request, household)
+    return Status(201, _detail(request, household))
 
 
 @router.patch("/households/{int:pk}", response={200: HouseholdDetailOut, **ERRORS})
@@ -311,18 +311,18 @@ def household_update(request: HttpRequest, pk: int, body: HouseholdPatchIn) -> d
 @router.post(
     "/households/{int:pk}/persons", response={201: PersonOut, **ERRORS}, summary="添加成员"
 )
-def person_add(request: HttpRequest, pk: int, body: PersonAddIn) -> tuple[int, dict[str, Any]]:
+def person_add(request: HttpRequest, pk: int, body: PersonAddIn) -> Status[dict[str, Any]]:
     household = _household_in(request, pk)
     data = PersonIn(**body.model_dump(exclude={"kind", "date", "note"})).data()
     person = services.person_add(
         actor=request.user, household=household, data=data, kind=body.kind, when=body.date,
         note=body.note,
     )  # fmt: skip
-    return 201, _person_out(person, full=False, actor=request.user)
+    return Status(201, _person_out(person, full=False, actor=request.user))
 
 
 @router.post("/households/{int:pk}/split", response={201: HouseholdDetailOut, **ERRORS})
-def household_split(request: HttpRequest, pk: int, body: SplitIn) -> tuple[int, dict[str, Any]]:
+def household_split(request: HttpRequest, pk: int, body: SplitIn) -> Status[dict[str, Any]]:
     household = _household_in(request, pk)
     members = list(household.members.filter(pk__in=body.members))
     if len(members) != len(set(body.members)):
@@ -334,7 +334,7 @@ def household_split(request: HttpRequest, pk: int, body: SplitIn) -> tuple[int, 
         actor=request.user, household=household, members=members, new_head=new_head,
         relations=body.relations, number=body.number, when=body.date,
     )  # fmt: skip
-    return 201, _detail(request, new)
+    return Status(201, _detail(request, new))
 
 
 @router.post("/households/{int:pk}/merge", response={200: HouseholdDetailOut, **ERRORS})
