@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 
@@ -8,6 +9,11 @@ from cunwu.accounts.models import User
 from cunwu.core.models import Region
 from cunwu.registry.models import Household
 from cunwu.testing import JIULONG, PERSONAS, make_household, make_id_number, make_user, seed_regions
+
+
+@pytest.fixture(autouse=True)
+def _media_root(settings: Any, tmp_path_factory: pytest.TempPathFactory) -> None:
+    settings.MEDIA_ROOT = tmp_path_factory.getbasetemp() / "media"
 
 
 @pytest.fixture

@@ -16,6 +16,7 @@ TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBacken
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["NAME"] = ":memory:"
     DATABASES["default"]["TEST"] = {"NAME": ":memory:"}
-# uploads and reports of a test run never land in var/
-MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="cunwu-test-media-"))
+# uploads and reports of a test run never land in var/ (the conftest points each test session
+# at its own temporary directory, which pytest cleans up)
+MEDIA_ROOT = Path(tempfile.gettempdir()) / "cunwu-test-media"
 WHITENOISE_AUTOREFRESH = True
