@@ -1,36 +1,96 @@
 """The NinjaAPI object under /api/v1/; each app contributes a router.
 
-Every error is JSON ``{"code": …, "message": …}`` with a Chinese message, whatever raised it:
-an expected failure (ApplicationError), a permission or scope check, bad parameters, a bad
-token, or an unexpected exception (logged, answered with a 500 that is still JSON).
+Every answer that is not a success is JSON ``{"code": …, "message": …}`` with a Chinese message,
+whatever caused it: an expected failure (ApplicationError), a permission or scope check, bad
+parameters or an unreadable body, a missing or bad token, an unknown route or method, or an
+unexpected exception (logged, answered with a 500 that is still JSON).
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from functools import wraps
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
-from ninja import NinjaAPI
+from django.db import connection
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.urls import URLPattern, URLResolver, re_path
+from django.views.decorators.csrf import csrf_exempt
+from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from cunwu.accounts.api import router as accounts_router
 from cunwu.api.audit import router as audit_router
 from cunwu.api.auth import AUTH
 from cunwu.api.regions import router as regions_router
+from cunwu.api.schemas import ERRORS
 from cunwu.core.errors import ApplicationError
 from cunwu.registry.api import router as registry_router
 
 logger = logging.getLogger("cunwu.api")
 
-api = NinjaAPI(
+View = Callable[..., HttpResponse]
+
+
+class CunwuAPI(NinjaAPI):
+    """NinjaAPI whose URL table also answers unknown routes and methods in JSON.
+
+    django-ninja answers a method a route lacks with a plain-text 405, and a path it does not
+    know falls through to the site's 404 handler; an API client should get the same error
+    shape for those as for everything else.
+    """
+
+    @property
+    def urls(self) -> tuple[list[URLResolver | URLPattern], str, str]:
+        patterns, app_name, namespace = super().urls
+        for pattern in patterns:
+            if not isinstance(pattern, URLPattern):
+                continue
+            if pattern.name == "api-root":  # ninja's raises a bare Http404 outside the API
+                pattern.callback = csrf_exempt(self._unknown_route)
+            else:
+                pattern.callback = self._json_405(pattern.callback)
+        patterns.append(re_path(r"^.*$", csrf_exempt(self._unknown_route), name="unknown"))
+        return patterns, app_name, namespace
+
+    def error(
+        self, request: HttpRequest, status: int, code: str, message: str, **extra: object
+    ) -> HttpResponse:
+        return self.create_response(
+            request, {"code": code, "message": message, **extra}, status=status
+        )
+
+    def _json_405(self, view: View) -> View:
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            response = view(request, *args, **kwargs)
+            if isinstance(response, HttpResponseNotAllowed):
+                allowed = response["Allow"]
+                response = self.error(
+                    request, 405, "method_not_allowed", f"该接口不支持 {request.method} 请求"
+                )
+                response["Allow"] = allowed
+            return response
+
+        return wrapper
+
+    def _unknown_route(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        return self.error(request, 404, "not_found", "接口不存在，请查看 /api/v1/docs")
+
+
+api = CunwuAPI(
     title="cunwu 村务 API",
     version="1",
     urls_namespace="api",
     auth=AUTH,
-    description="村务接口。认证：请求头 `Authorization: Bearer <令牌>`，或浏览器登录会话。"
-    '错误统一为 `{"code": …, "message": …}`。',
+    description=(
+        "村务接口。认证：请求头 `Authorization: Bearer <令牌>`（在“接口令牌”页面创建），"
+        "或浏览器登录会话（写操作需带 `X-CSRFToken`）。"
+        '出错时一律返回 JSON `{"code": …, "message": …}`，字段错误另有 `field`。'
+        "金额以分为单位（整数）。"
+    ),
 )
 api.add_router("/", accounts_router)
 api.add_router("/", regions_router)
@@ -38,56 +98,70 @@ api.add_router("/", registry_router)
 api.add_router("/audit", audit_router)
 
 
-def _error(
-    request: HttpRequest, status: int, code: str, message: str, **extra: object
-) -> HttpResponse:
-    return api.create_response(request, {"code": code, "message": message, **extra}, status=status)
+class HealthOut(Schema):
+    status: str
+
+
+@api.get(
+    "/health", auth=None, response={200: HealthOut, **ERRORS}, tags=["系统"], summary="健康检查"
+)
+def health(request: HttpRequest) -> dict[str, str]:
+    """Public (no token): for load balancers and uptime monitors. Touches the database."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return {"status": "ok"}
+
+
+# ---------------------------------------------------------------- errors
 
 
 @api.exception_handler(ApplicationError)
 def application_error(request: HttpRequest, exc: ApplicationError) -> HttpResponse:
     extra = {"field": exc.field} if exc.field else {}
-    return _error(request, exc.status, exc.code, exc.message, **extra)
+    return api.error(request, exc.status, exc.code, exc.message, **extra)
 
 
 @api.exception_handler(PermissionDenied)
 def permission_denied(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
-    return _error(request, 403, "forbidden", "没有权限执行此操作")
+    return api.error(request, 403, "forbidden", "没有权限执行此操作")
 
 
 @api.exception_handler(Http404)
 def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
-    return _error(request, 404, "not_found", "对象不存在或不在您的权限范围内")
+    return api.error(request, 404, "not_found", "对象不存在或不在您的权限范围内")
 
 
 def _location(error: dict[str, Any]) -> str:
-    loc = [str(p) for p in error.get("loc", ()) if p not in {"body", "query", "path", "payload"}]
-    return ".".join(loc) or "请求体"
+    """``["body", "body", "head", "name"]`` → ``head.name`` (the request part is noise)."""
+    loc = error.get("loc", ())
+    parts = [str(p) for p in loc[1:] if p not in {"body", "filters", "payload"}]
+    return ".".join(parts) or "请求体"
 
 
 @api.exception_handler(ValidationError)
 def validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
     fields = sorted({_location(e) for e in exc.errors})
-    if any(e.get("type") == "json_invalid" for e in exc.errors):
-        return _error(request, 400, "json_invalid", "请求体不是有效的 JSON")
-    return _error(request, 422, "invalid", f"请求参数有误：{'、'.join(fields)}", errors=exc.errors)
+    return api.error(
+        request, 422, "invalid", f"请求参数有误，请检查：{'、'.join(fields)}", errors=exc.errors
+    )
 
 
 @api.exception_handler(AuthenticationError)
 def unauthorized(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
-    return _error(request, 401, "unauthorized", "请提供有效的接口令牌")
+    return api.error(request, 401, "unauthorized", "请提供有效的接口令牌")
 
 
 @api.exception_handler(HttpError)
 def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
-    if exc.status_code == 403:
-        return _error(request, 403, "csrf_failed", "会话请求缺少有效的 CSRF 令牌")
+    # django-ninja raises HttpError for an unreadable body (400) and a failed CSRF check (403)
     if exc.status_code == 400:
-        return _error(request, 400, "bad_request", "请求体无法解析")
-    return _error(request, exc.status_code, f"http_{exc.status_code}", str(exc.message))
+        return api.error(request, 400, "json_invalid", "请求体不是有效的 JSON")
+    if exc.status_code == 403 and "CSRF" in str(exc):
+        return api.error(request, 403, "csrf_failed", "会话请求缺少有效的 CSRF 令牌")
+    return api.error(request, exc.status_code, f"http_{exc.status_code}", "请求无法处理")
 
 
 @api.exception_handler(Exception)
 def server_error(request: HttpRequest, exc: Exception) -> HttpResponse:
-    logger.exception("API error at %s", request.path, exc_info=exc)
-    return _error(request, 500, "server_error", "系统出错了，请稍后再试")
+    logger.exception("API error at %s %s", request.method, request.path, exc_info=exc)
+    return api.error(request, 500, "server_error", "系统出错了")

@@ -1,4 +1,9 @@
-"""API authentication: a bearer token (``Authorization: Bearer …``) or the browser session."""
+"""API authentication: a bearer token (``Authorization: Bearer …``) or the browser session.
+
+A token is looked up by the SHA-256 digest of what the client sends (the plaintext is never
+stored); a revoked token or an inactive user is refused, and ``last_used_at`` is written at
+most once a minute (see :func:`cunwu.accounts.services.token_authenticate`).
+"""
 
 from __future__ import annotations
 
@@ -11,14 +16,27 @@ from cunwu.accounts.services import token_authenticate
 
 
 class BearerToken(HttpBearer):
-    """Tokens are stored as SHA-256 digests; a revoked token or inactive user is refused."""
+    """``Authorization: Bearer <token>``: no cookie is involved, so no CSRF check either."""
 
     def authenticate(self, request: HttpRequest, token: str) -> Any:
-        user = token_authenticate(token)
+        user = token_authenticate(token.strip())
         if user is not None:
+            # services and selectors take request.user as the actor, whichever way it came
             request.user = user
         return user
 
 
-# A logged-in browser may use the API too; unsafe methods then need the CSRF header.
-AUTH = [BearerToken(), SessionAuth()]
+class BrowserSession(SessionAuth):
+    """A logged-in browser (django-ninja's ``django_auth``): unsafe methods need the CSRF token.
+
+    The CSRF check runs only when there is a logged-in session to protect: a client that simply
+    forgot its token is told 401 (log in / send a token), not 403 (CSRF).
+    """
+
+    def __call__(self, request: HttpRequest) -> Any:
+        if not request.user.is_authenticated:
+            return None
+        return super().__call__(request)
+
+
+AUTH = [BearerToken(), BrowserSession()]

@@ -1,26 +1,49 @@
-"""Schemas shared by every router: errors and pagination."""
+"""Schemas shared by every router: input text, errors and pagination."""
 
 from __future__ import annotations
 
-from typing import Any, Generic, TypeVar
+import re
+from typing import Annotated, Any, Generic, TypeVar
 
 from django.db.models import QuerySet
 from ninja import Schema
-from pydantic import Field
+from ninja.responses import codes_4xx
+from pydantic import AfterValidator, Field
 
 T = TypeVar("T")
 
 MAX_PAGE_SIZE = 200
 
+# NUL is refused by PostgreSQL text columns and lone surrogates cannot be encoded as UTF-8:
+# either would turn a typo into a database error, so they are refused at the door (422).
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+
+
+def _plain_text(value: str) -> str:
+    if _CONTROL.search(value):
+        raise ValueError("不能包含控制字符")
+    return value
+
+
+Text = Annotated[str, AfterValidator(_plain_text)]
+"""A string from a request (body, query or path) without control characters."""
+
 
 class ErrorOut(Schema):
-    code: str
-    message: str
-    field: str | None = None
+    """Every error: a code for programs, a Chinese message for people."""
+
+    code: str = Field(description="错误代码，如 not_found、forbidden、id_number_check_digit")
+    message: str = Field(description="中文说明")
+    field: str | None = Field(None, description="出错的字段（如有）")
+    errors: list[dict[str, Any]] | None = Field(None, description="参数校验明细（422）")
+
+
+ERRORS: dict[Any, Any] = {codes_4xx: ErrorOut, 500: ErrorOut}
+"""The error responses every operation documents."""
 
 
 class PageParams(Schema):
-    page: int = Field(1, ge=1, description="页码，从1开始")
+    page: int = Field(1, ge=1, le=1_000_000, description="页码，从1开始")
     page_size: int = Field(50, ge=1, le=MAX_PAGE_SIZE, description="每页条数（至多200）")
 
 
@@ -31,12 +54,12 @@ class Page(Schema, Generic[T]):
     page_size: int
 
 
-def paginate(qs: QuerySet[Any], params: PageParams) -> tuple[list[Any], int]:
-    """One page of ``qs`` and the total count."""
+def paginate(qs: QuerySet[Any], params: PageParams) -> dict[str, Any]:
+    """One page of ``qs`` as ``{items, count, page, page_size}``: two queries, whatever the size."""
     start = (params.page - 1) * params.page_size
-    return list(qs[start : start + params.page_size]), qs.count()
-
-
-ERRORS: dict[int | tuple[int, ...], Any] = {
-    (400, 401, 403, 404, 422): ErrorOut,
-}
+    return {
+        "items": list(qs[start : start + params.page_size]),
+        "count": qs.count(),
+        "page": params.page,
+        "page_size": params.page_size,
+    }

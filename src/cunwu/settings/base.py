@@ -29,6 +29,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "template_partials",
+    "ninja",  # serves the API docs page from its own static files, not a CDN
     "django_tasks",
     "django_tasks_db",
     "cunwu.core",
