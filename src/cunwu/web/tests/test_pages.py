@@ -37,3 +37,13 @@ def test_unknown_api_path_is_json_404(client: Client, db: None) -> None:
     response = client.get("/api/v1/no-such-endpoint")
     assert response.status_code == 404
     assert response.json()["code"]
+
+
+@pytest.mark.parametrize("path", ["/", "/accounts/login/", "/api/v1/docs"])
+def test_pages_load_nothing_from_another_host(client: Client, db: None, path: str) -> None:
+    import re
+
+    body = client.get(path).content.decode()
+    assets = re.findall(r'<(?:script|link|img)[^>]+(?:src|href)="([^"]+)"', body)
+    assert assets, path
+    assert all(a.startswith("/") and not a.startswith("//") for a in assets), assets
