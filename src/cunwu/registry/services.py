@@ -303,6 +303,8 @@ def household_create(
 ) -> Household:
     """A new household with its head (户主). 户编号 is unique within the village."""
     require(actor, "registry.edit", village)
+    if when is not None:
+        _not_future(when)
     if not village.is_village:
         raise ApplicationError("not_a_village", "户只能建在村（社区）下", field="village")
     number = number.strip()
@@ -414,8 +416,7 @@ def person_add(
     if kind not in ARRIVALS:
         raise ApplicationError("kind_invalid", "不支持的人口变动类型")
     when = when or timezone.localdate()
-    if when > timezone.localdate():
-        raise ApplicationError("date_future", "日期不能晚于今天", field="date")
+    _not_future(when)
     clean = clean_person(data)
     _check_id_free(clean, actor)
     if (

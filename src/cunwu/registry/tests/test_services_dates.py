@@ -49,3 +49,15 @@ def test_transfer_split_and_merge_refuse_a_future_date(
         assert (info.value.code, info.value.message) == ("date_future", "日期不能晚于今天")
     assert _snapshot() == before
     assert Household.objects.count() == 2
+
+
+def test_a_household_cannot_be_registered_tomorrow(staff: User, jiulong: Region) -> None:
+    from cunwu.registry.services import PersonData, household_create
+
+    with pytest.raises(ApplicationError) as info:
+        household_create(
+            actor=staff, village=jiulong, number="0009", when=_tomorrow(),
+            head=PersonData(name="王五", relation="户主", id_number=make_id_number(9)),
+        )  # fmt: skip
+    assert info.value.code == "date_future"
+    assert not Household.objects.exists()
