@@ -21,7 +21,9 @@ from django.db.models.functions import Coalesce
 from django.http import Http404
 
 from cunwu.accounts.permissions import has_perm_in, regions_in_scope, scope_q
+from cunwu.core.crypto import blind_index
 from cunwu.core.errors import ApplicationError
+from cunwu.core.idnumber import validate_id_number
 from cunwu.core.models import AuditEvent, Region, RegionLevel, VillageGroup, code_prefix
 
 from .models import (
@@ -35,7 +37,22 @@ from .models import (
     Person,
     PersonStatus,
 )
-from .services import per_capita_net_income
+from .services import ID_CONTEXT, per_capita_net_income
+
+
+def _id_index(raw: str) -> str:
+    try:
+        number = validate_id_number(raw)
+    except ApplicationError:
+        return "#"  # not a valid number: matches nothing
+    return blind_index(number, context=ID_CONTEXT)
+
+
+def tag_q(tag: str) -> Q:
+    """Households carrying ``tag``; a household without any tag counts as 一般户."""
+    if tag == "一般户":
+        return Q(tags="") | Q(tags__contains="|一般户|")
+    return Q(tags__contains=f"|{tag}|")
 
 
 def region_prefix(code: str) -> str:
@@ -59,17 +76,18 @@ def household_list(
         qs = qs.filter(village__code__startswith=region_prefix(region))
     if group:
         qs = qs.filter(group_id=group)
-    if tag == "一般户":
-        qs = qs.filter(Q(tags="") | Q(tags__contains="|一般户|"))
-    elif tag in HOUSEHOLD_TAGS:
-        qs = qs.filter(tags__contains=f"|{tag}|")
+    if tag in HOUSEHOLD_TAGS:
+        qs = qs.filter(tag_q(tag))
     if status:
         qs = qs.filter(status=status)
     q = q.strip()
     if q:
         match = Q(number__icontains=q) | Q(members__name__contains=q)
         if q.isdigit() or (q[:-1].isdigit() and q[-1:] in "xX"):
-            match |= Q(members__id_tail__endswith=q.upper()[-6:])
+            if len(q) <= 6:
+                match |= Q(members__id_tail__endswith=q.upper())
+            else:  # a whole ID number: look it up by its blind index, never by plaintext
+                match |= Q(members__id_number_index=_id_index(q))
         qs = qs.filter(match).distinct()
     return qs.select_related("village", "group").order_by("village_id", "number")
 
@@ -115,10 +133,7 @@ def scope_counts(*, actor: Any) -> dict[str, Any]:
         scope_q(actor, "registry.view", field="household__village"), status=PersonStatus.ACTIVE
     )
     tag_counts = households.aggregate(
-        **{
-            f"t{i}": Count("pk", filter=Q(tags__contains=f"|{t}|"))
-            for i, t in enumerate(HOUSEHOLD_TAGS)
-        }
+        **{f"t{i}": Count("pk", filter=tag_q(t)) for i, t in enumerate(HOUSEHOLD_TAGS)}
     )
     by_village: list[dict[str, Any]] = [
         dict(row)
