@@ -1,5 +1,15 @@
 """Spreadsheet import and export pages (included by ``registry.urls``)."""
 
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, path
 
-urlpatterns: list[URLPattern | URLResolver] = []
+from . import views_io
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("import/", views_io.import_start, name="import_start"),
+    path("import/template/", views_io.import_template, name="import_template"),
+    path("import/<int:pk>/", views_io.import_detail, name="import_detail"),
+    path("import/<int:pk>/progress/", views_io.import_progress, name="import_progress"),
+    path("import/<int:pk>/confirm/", views_io.import_confirm, name="import_confirm"),
+    path("import/<int:pk>/errors/", views_io.import_errors, name="import_errors"),
+    path("export/", views_io.export_households, name="export_households"),
+]

@@ -1,0 +1,195 @@
+"""Spreadsheet pages: upload → check (background, progress bar) → preview → confirm → import;
+the template and error report downloads; the export of a region.
+
+Thin views over ``imports`` and ``exports``. A job of a village outside the user's scope is
+404; inside it, without ``registry.edit``, 403. A bad upload is a form error (200), never a 500.
+"""
+
+from __future__ import annotations
+
+import io
+import tempfile
+from typing import Any, cast
+
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.cache import patch_vary_headers
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from cunwu.accounts.permissions import regions_in_scope, scope_prefixes
+from cunwu.core.errors import ApplicationError
+from cunwu.core.models import Region
+
+from . import exports, imports, selectors
+from .forms import VillageChoiceField, apply_error
+from .models import ImportJob, ImportStatus
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+SHOWN_ERRORS = 50
+RUNNING = (ImportStatus.PENDING, ImportStatus.CHECKING, ImportStatus.IMPORTING)
+
+
+class ImportForm(forms.Form):
+    village = VillageChoiceField(queryset=Region.objects.none(), label="导入到村")
+    file = forms.FileField(
+        label="表格文件",
+        help_text="xlsx 或 csv（UTF-8 或 GBK 编码），第一行为表头，列同导入模板",
+        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.xls,.csv"}),
+    )
+    create_groups = forms.BooleanField(
+        label="自动创建村民小组",
+        required=False,
+        help_text="表中出现本村还没有的村民小组时自动新建；不勾选则报告为错误",
+    )
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        villages = selectors.villages_in_scope(actor=user, perm="registry.edit")
+        field = cast(VillageChoiceField, self.fields["village"])
+        field.queryset = villages
+        if len(villages[:2]) == 1:
+            field.initial = villages[0]
+            field.empty_label = None
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def import_start(request: HttpRequest) -> HttpResponse:
+    """Choose the village, upload the file; the check then runs in the background."""
+    user = request.user
+    if scope_prefixes(user, "registry.edit") == []:
+        raise PermissionDenied("没有权限导入户籍信息")
+    form = ImportForm(request.POST or None, request.FILES or None, user=user)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            job = imports.import_job_create(
+                actor=user, village=d["village"], upload=d["file"], create_groups=d["create_groups"]
+            )
+        except ApplicationError as exc:
+            apply_error(form, exc)
+        else:
+            return redirect("registry:import_detail", pk=job.pk)
+    context = {
+        "form": form,
+        "jobs": imports.import_jobs_recent(actor=user),
+        "columns": imports.COLUMNS,
+        "max_mb": settings.CUNWU_IMPORT_MAX_BYTES // (1024 * 1024),
+    }
+    return render(request, "registry/import_start.html", context)
+
+
+@login_required
+@require_GET
+def import_template(request: HttpRequest) -> FileResponse:
+    if scope_prefixes(request.user, "registry.edit") == []:
+        raise PermissionDenied("没有权限导入户籍信息")
+    return FileResponse(
+        io.BytesIO(imports.template_bytes()),
+        as_attachment=True,
+        filename="户籍人口导入模板.xlsx",
+        content_type=XLSX,
+    )
+
+
+def _job_context(job: ImportJob) -> dict[str, Any]:
+    return {
+        "job": job,
+        "running": job.status in RUNNING,
+        "errors": job.errors[:SHOWN_ERRORS],
+        "more_errors": max(job.error_count - SHOWN_ERRORS, 0),
+        "summary": job.summary,
+    }
+
+
+@login_required
+@require_GET
+@never_cache
+def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """Status, progress, and the preview: counts, the first errors, the confirm button."""
+    job = imports.import_job_get(actor=request.user, pk=pk)
+    return render(request, "registry/import_detail.html", _job_context(job))
+
+
+@login_required
+@require_GET
+@never_cache
+def import_progress(request: HttpRequest, pk: int) -> HttpResponse:
+    """The job card alone, polled by htmx every second while the job runs."""
+    job = imports.import_job_get(actor=request.user, pk=pk)
+    response = render(request, "registry/import_detail.html#job", _job_context(job))
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+@login_required
+@require_POST
+def import_confirm(request: HttpRequest, pk: int) -> HttpResponse:
+    job = imports.import_job_get(actor=request.user, pk=pk)
+    try:
+        imports.import_job_confirm(actor=request.user, job=job)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    return redirect("registry:import_detail", pk=job.pk)
+
+
+@login_required
+@require_GET
+def import_errors(request: HttpRequest, pk: int) -> FileResponse:
+    """The full error report (every bad cell: row, column, message)."""
+    job = imports.import_job_get(actor=request.user, pk=pk)
+    if not job.error_report:
+        raise Http404("没有错误报告")
+    return FileResponse(
+        job.error_report.open("rb"),
+        as_attachment=True,
+        filename=f"错误报告-{job.original_name.rsplit('.', 1)[0]}.xlsx",
+        content_type=XLSX,
+    )
+
+
+# ---------------------------------------------------------------- export
+
+
+@login_required
+@require_GET
+def export_households(request: HttpRequest) -> HttpResponse | FileResponse:
+    """``?region=CODE``: the region's households as xlsx (an audit event). Without a region:
+    the user's only scope, or a choice among the regions where the user may export."""
+    user = request.user
+    prefixes = scope_prefixes(user, "registry.export")
+    if prefixes == []:
+        raise PermissionDenied("没有权限导出户籍信息")
+    code = request.GET.get("region", "").strip()
+    if not code and prefixes is not None and len(prefixes) == 1:
+        code = prefixes[0].ljust(12, "0")
+    if not code:
+        return _export_choice(request, prefixes, error="")
+    region = Region.objects.filter(code=code).first()
+    if region is None:
+        return _export_choice(request, prefixes, error=f"区划代码{code}不存在", status=400)
+    spool = tempfile.TemporaryFile()  # noqa: SIM115 FileResponse closes (and so deletes) it
+    try:
+        exports.households_export(actor=user, region=region, target=spool)
+    except BaseException:
+        spool.close()
+        raise
+    spool.seek(0)
+    return FileResponse(
+        spool, as_attachment=True, filename=exports.export_filename(region), content_type=XLSX
+    )
+
+
+def _export_choice(
+    request: HttpRequest, prefixes: list[str] | None, *, error: str, status: int = 200
+) -> HttpResponse:
+    roots = Region.objects.filter(code__in=[p.ljust(12, "0") for p in prefixes or []])
+    villages = regions_in_scope(request.user, "registry.export", level=5)[:500]
+    context = {"roots": roots, "villages": villages, "error": error}
+    return render(request, "registry/export.html", context, status=status)
