@@ -504,6 +504,36 @@ def test_empty_file_and_header_only_file(tmp_path: Path, staff: User, jiulong: R
     ]
 
 
+def test_big_xlsx_is_refused_with_advice_to_use_csv(
+    tmp_path: Path, staff: User, jiulong: Region, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from cunwu.registry import imports
+
+    path = write_xlsx(tmp_path / "big.xlsx", [LONER])
+    monkeypatch.setattr(imports, "XLSX_MAX_BYTES", 1024)
+    with pytest.raises(ApplicationError) as exc:
+        households_check(actor=staff, village=jiulong, path=path)
+    assert exc.value.message == (
+        "xlsx文件超过1 KB，读取时占用内存过多；请在表格软件中另存为“CSV UTF-8”后导入"
+    )
+
+
+def test_row_estimates_for_the_progress_bar(tmp_path: Path) -> None:
+    from openpyxl import Workbook
+
+    from cunwu.registry.imports import estimate_rows
+
+    rows = [LONER] * 7
+    assert estimate_rows(write_csv(tmp_path / "a.csv", rows)) == 7
+    assert estimate_rows(write_xlsx(tmp_path / "a.xlsx", rows)) == 7  # declared dimension
+    streamed = Workbook(write_only=True)
+    sheet = streamed.create_sheet()
+    for n in range(12):
+        sheet.append([n])
+    streamed.save(tmp_path / "b.xlsx")
+    assert estimate_rows(tmp_path / "b.xlsx") == 11  # no dimension: rows counted
+
+
 def test_not_a_spreadsheet_is_a_chinese_error(tmp_path: Path, staff: User, jiulong: Region) -> None:
     fake = tmp_path / "fake.xlsx"
     fake.write_bytes(b"PK\x03\x04 not really a zip")

@@ -309,3 +309,74 @@ def test_template_download(client: Client, staff: User, jiulong: Region) -> None
     data = b"".join(response.streaming_content)  # type: ignore[attr-defined]
     sheet = CalamineWorkbook.from_filelike(BytesIO(data)).get_sheet_by_index(0)
     assert sheet.to_python()[0][:3] == ["户编号", "村民小组", "住址"]
+
+
+def test_import_page_lists_recent_jobs_with_bounded_queries(
+    client: Client,
+    staff: User,
+    persona: Callable[[str], User],
+    regions: dict[str, Region],
+    django_assert_max_num_queries: Any,
+) -> None:
+    for n in range(5):
+        ImportJob.objects.create(
+            village=regions[JIULONG], created_by=staff, original_name=f"第{n}批.csv"
+        )
+    other = persona("另一村的村干部")
+    ImportJob.objects.create(village=regions[YANJIANG], created_by=other, original_name="别村.csv")
+    client.force_login(staff)
+    with django_assert_max_num_queries(12):
+        page = client.get(reverse("registry:import_start")).content.decode()
+    assert [f"第{n}批.csv" in page for n in range(5)] == [True] * 5
+    assert "别村.csv" not in page
+
+
+@pytest.mark.django_db(transaction=True)
+def test_import_progress_is_visible_outside_the_import_transaction_on_postgresql(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from django.db import DEFAULT_DB_ALIAS, connection, connections
+
+    from cunwu.accounts.models import Role
+    from cunwu.registry import imports
+    from cunwu.testing import make_user, seed_regions
+
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite allows one writer: there the bar moves when the import ends")
+    village = seed_regions()[JIULONG]
+    staff = make_user("进度村干部", Role.VILLAGE_STAFF, JIULONG)
+    rows = [
+        row(户编号=f"30{n:02d}", 姓名=f"户主{n}", 与户主关系="户主",
+            公民身份号码=make_id_number(n, birth="19850505"))
+        for n in range(1, 5)
+    ]  # fmt: skip
+    job = ImportJob(
+        village=village,
+        created_by=staff,
+        original_name="p.csv",
+        status=ImportStatus.IMPORTING,
+        total_rows=4,
+    )
+    job.file.save("p.csv", ContentFile(_csv(tmp_path, rows)))
+    monkeypatch.setattr(imports, "PROGRESS_EVERY", 1)
+    seen: list[tuple[int, int]] = []
+    original = imports._SideProgress.__call__
+
+    def watched(self: Any, done: int) -> None:
+        original(self, done)
+        outside = connections.create_connection(DEFAULT_DB_ALIAS)
+        with outside.cursor() as cursor:
+            cursor.execute("SELECT processed_rows FROM registry_importjob WHERE id = %s", [job.pk])
+            (processed,) = cursor.fetchone()
+            cursor.execute("SELECT count(*) FROM registry_person")
+            (persons,) = cursor.fetchone()
+        outside.close()
+        seen.append((processed, persons))
+
+    monkeypatch.setattr(imports._SideProgress, "__call__", watched)
+    imports.import_job_run(job.pk)
+    job.refresh_from_db()
+    assert (job.status, job.processed_rows) == (ImportStatus.DONE, 4)
+    # each step is visible at once, while the persons wait for the commit
+    assert seen == [(1, 0), (2, 0), (3, 0), (4, 0), (4, 0)]
+    assert Person.objects.count() == 4
