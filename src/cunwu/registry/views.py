@@ -24,6 +24,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from cunwu.accounts.permissions import has_perm_in, require, scope_prefixes
+from cunwu.core.audit_labels import ACTION_LABELS, PAYLOAD_LABELS
 from cunwu.core.errors import ApplicationError
 from cunwu.core.formatting import format_date, format_fen
 
@@ -48,43 +49,6 @@ from .models import Household, HouseholdStatus, IncomeCategory, LifeEventKind, P
 PAGE_SIZE = 50
 GET_POST = ["GET", "POST"]
 
-# What the audit table calls each action of the registry.
-ACTION_LABELS: dict[str, str] = {
-    "registry.household_create": "建户",
-    "registry.household_update": "修改户信息",
-    "registry.household_split": "分户",
-    "registry.household_merge": "合户",
-    "registry.head_change": "变更户主",
-    "registry.person_update": "修改成员信息",
-    "registry.person_transfer": "转户",
-    "registry.income_set": "登记收入",
-    "registry.reveal_id": "查看完整号码",
-    **{f"registry.person_{k.value}": str(k.label) for k in LifeEventKind},
-}
-PAYLOAD_LABELS: dict[str, str] = {
-    "name": "姓名",
-    "relation": "关系",
-    "id_masked": "身份证",
-    "phone_masked": "电话",
-    "household": "户",
-    "number": "户编号",
-    "group": "小组",
-    "tags": "户类型",
-    "address": "住址",
-    "date": "日期",
-    "note": "备注",
-    "from": "原户",
-    "to": "新户",
-    "members": "成员",
-    "new_head": "新户主",
-    "old_head": "原户主",
-    "year": "年度",
-    "category": "类别",
-    "before": "原值",
-    "after": "新值",
-    "status": "状态",
-    "head": "户主",
-}
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _STATUS_LABELS = {**dict(PersonStatus.choices), **dict(HouseholdStatus.choices)}
 

@@ -27,6 +27,7 @@ from django.views.decorators.http import require_http_methods
 
 from cunwu.accounts.forms import RegionChoiceForm, add_application_error
 from cunwu.accounts.permissions import has_perm_in, require, scope_prefixes, scope_q
+from cunwu.core.audit_labels import ACTION_LABELS, OBJECT_LABELS, PAYLOAD_LABELS
 from cunwu.core.errors import ApplicationError
 from cunwu.core.models import AuditEvent, Region, RegionLevel, VillageGroup
 from cunwu.core.services.audit import audit_verify, canonical_json, event_hash
@@ -37,46 +38,6 @@ from cunwu.registry.models import HouseholdStatus
 GROUPS = "core.manage_groups"
 AUDIT = "core.view_audit"
 PAGE_SIZE = 50
-
-# Chinese names of audit actions; unknown actions show their code
-ACTION_LABELS: dict[str, str] = {
-    "core.group_create": "新建村民小组",
-    "core.group_rename": "村民小组改名",
-    "accounts.assignment_grant": "授予角色",
-    "accounts.assignment_revoke": "撤销角色",
-    "accounts.user_create": "新建用户",
-    "accounts.user_activate": "启用账号",
-    "accounts.user_deactivate": "停用账号",
-    "accounts.user_unlock": "解除登录锁定",
-    "accounts.token_create": "创建接口令牌",
-    "accounts.token_revoke": "停用接口令牌",
-    "registry.household_create": "新建户",
-    "registry.household_update": "修改户信息",
-    "registry.person_registered": "登记家庭成员",
-    "registry.person_birth": "出生登记",
-    "registry.person_marriage_in": "婚入登记",
-    "registry.person_move_in": "迁入登记",
-    "registry.person_death": "死亡注销",
-    "registry.person_marriage_out": "婚出注销",
-    "registry.person_move_out": "迁出注销",
-    "registry.person_update": "修改成员信息",
-    "registry.head_change": "变更户主",
-    "registry.person_transfer": "成员转户",
-    "registry.household_split": "分户",
-    "registry.household_merge": "合户",
-    "registry.reveal_id": "查看完整证件号码",
-    "registry.income_set": "登记收入",
-    "demo.load": "载入演示数据",
-}
-
-OBJECT_LABELS: dict[str, str] = {
-    "core.villagegroup": "村民小组",
-    "registry.household": "户",
-    "registry.person": "家庭成员",
-    "accounts.user": "用户",
-    "accounts.roleassignment": "角色授权",
-    "accounts.apitoken": "接口令牌",
-}
 
 
 def _somewhere(request: HttpRequest, perm: str) -> Any:
@@ -218,11 +179,11 @@ SUMMARY_LENGTH = 80
 
 
 def payload_summary(payload: Any) -> str:
-    """``name：一组；number：1``: top-level values only, nested ones as …, cut to 80 characters."""
+    """``姓名：一组；户编号：1``: top-level values only, nested ones as …, cut to 80 characters."""
     if not isinstance(payload, dict):
         return str(payload)[:SUMMARY_LENGTH]
     parts = [
-        f"{key}：{'…' if isinstance(value, dict | list) else value}"
+        f"{PAYLOAD_LABELS.get(key, key)}：{'…' if isinstance(value, dict | list) else value}"
         for key, value in payload.items()
     ]
     text = "；".join(parts)

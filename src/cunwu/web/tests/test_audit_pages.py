@@ -134,7 +134,7 @@ def test_audit_list_shows_time_in_chinese(
     assert "2026年11月24日 14:05" in page
     assert "新建村民小组" in page
     assert "村民小组 7" in page
-    assert "name：一组" in page
+    assert "姓名：一组" in page
 
 
 @pytest.mark.parametrize(
@@ -351,8 +351,8 @@ def test_history_partial_renders_events_for_other_pages(
 
 
 def test_payload_summary_keeps_top_level_values_and_cuts_long_ones() -> None:
-    assert payload_summary({"name": "一组", "number": 1}) == "name：一组；number：1"
-    assert payload_summary({"head": {"name": "张三"}, "tags": ["低保户"]}) == "head：…；tags：…"
+    assert payload_summary({"name": "一组", "number": 1}) == "姓名：一组；户编号：1"
+    assert payload_summary({"head": {"name": "张三"}, "tags": ["低保户"]}) == "户主：…；户类型：…"
     long = payload_summary({"note": "很" * 200})
     assert len(long) == 80
     assert long.endswith("…")
@@ -364,4 +364,4 @@ def test_history_partial_works_without_describe_events(
     events = AuditEvent.objects.filter(action="registry.household_create")
     html = render_to_string("web/partials/audit_history.html", {"events": events})
     assert "registry.household_create" in html
-    assert "number：0001" in html
+    assert "number" in html and "0001" in html
