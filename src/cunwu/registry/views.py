@@ -173,6 +173,8 @@ def household_list(request: HttpRequest) -> HttpResponse:
         "can_import": edit_villages,
         "can_export": scope_prefixes(user, "registry.export") != [],
         "querystring": request.GET.urlencode(),
+        # the export takes a whole village (or the whole scope), not the other filters
+        "export_region": filters.value("region"),
     }
     template = "registry/household_list.html"
     is_htmx = request.headers.get("HX-Request") == "true"

@@ -1,12 +1,13 @@
 from __future__ import annotations
 
 import pytest
+from django.test import Client
 
 from cunwu.accounts.models import User
 from cunwu.core.models import Region
 from cunwu.registry.models import Household
 from cunwu.registry.selectors import household_list, scope_counts
-from cunwu.testing import make_household, make_id_number
+from cunwu.testing import JIULONG, make_household, make_id_number
 
 
 @pytest.mark.parametrize(
@@ -35,3 +36,13 @@ def test_households_without_a_tag_count_as_general(staff: User, jiulong: Region)
     assert counts == {"脱贫户": 1, "监测户": 0, "低保户": 1, "特困供养": 0, "一般户": 2}
     numbers = [h.number for h in household_list(actor=staff, tag="一般户")]
     assert numbers == ["0001", "0003"]
+
+
+def test_export_link_on_the_list_carries_the_chosen_village(
+    client: Client, household: Household, staff: User
+) -> None:
+    client.force_login(staff)
+    page = client.get("/registry/households/", {"region": JIULONG}).content.decode()
+    assert f'href="/registry/export/?region={JIULONG}"' in page
+    page = client.get("/registry/households/").content.decode()
+    assert 'href="/registry/export/"' in page
