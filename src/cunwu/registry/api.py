@@ -70,7 +70,7 @@ class PersonAddIn(PersonIn):
 class PersonPatchIn(Schema):
     """Only the fields given change; ``null`` or a missing field keeps what is recorded.
 
-    An empty ``id_number`` or ``phone`` also keeps the recorded number.
+    An empty ``id_number`` also keeps the recorded number; an empty ``phone`` removes it.
     """
 
     name: Text | None = Field(None, max_length=100)
@@ -478,7 +478,9 @@ def income_set(request: HttpRequest, pk: int, year: int, category: Category, bod
 @router.patch("/persons/{int:pk}", response={200: PersonOut, **ERRORS}, summary="修改成员信息")
 def person_update(request: HttpRequest, pk: int, body: PersonPatchIn) -> dict[str, Any]:
     person = selectors.person_get(actor=request.user, pk=pk)
-    person = services.person_update(actor=request.user, person=person, data=_patched(person, body))
+    person = services.person_update(
+        actor=request.user, person=person, data=_patched(person, body), clear_phone=body.phone == ""
+    )
     return _person_out(person)
 
 

@@ -445,15 +445,21 @@ def person_add(
 
 
 @transaction.atomic
-def person_update(*, actor: Any, person: Person, data: PersonData) -> Person:
-    """Change a member's details. A new ID number must still be free; relation 户主 stays unique."""
+def person_update(
+    *, actor: Any, person: Person, data: PersonData, clear_phone: bool = False
+) -> Person:
+    """Change a member's details. A new ID number must still be free; relation 户主 stays unique.
+
+    A blank ID number or phone keeps the recorded one (forms never show them in full);
+    ``clear_phone`` removes the phone number.
+    """
     household = person.household
     _editable_household(actor, household)
     if person.status != PersonStatus.ACTIVE:
         raise ApplicationError("person_inactive", f"{person.name}已不在册，不能修改")
     if not data.id_number.strip() and not data.id_pending_reason.strip() and person.id_number_enc:
         data = dataclasses.replace(data, id_number=person_id_number(person))
-    if not data.phone.strip() and person.phone_enc:  # a blank phone keeps the recorded one
+    if not data.phone.strip() and person.phone_enc and not clear_phone:
         data = dataclasses.replace(data, phone=person_phone(person))
     clean = clean_person(data)
     _check_id_free(clean, actor, exclude=person.pk)

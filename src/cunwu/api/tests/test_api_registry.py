@@ -210,6 +210,10 @@ def test_patch_person_changes_only_the_given_fields(
     )  # fmt: skip
     son.refresh_from_db()
     assert person_id_number(son) == make_id_number(3, birth="20050607")
+    cleared = api.patch(f"/persons/{son.pk}", {"phone": ""})
+    assert (cleared.status_code, cleared.json()["phone_masked"]) == (200, "")
+    son.refresh_from_db()
+    assert (person_phone(son), son.phone_enc) == ("", "")
 
 
 def test_add_a_newborn_with_a_pending_id(
