@@ -1440,6 +1440,33 @@ def import_job_confirm(*, actor: Any, job: ImportJob) -> ImportJob:
     return job
 
 
+def import_jobs_expire(*, older_than: timedelta, now: datetime | None = None) -> int:
+    """Delete the uploads of jobs left unconfirmed (or failed) for longer than ``older_than``.
+
+    Uploads hold full ID numbers in clear (PIPL: keep them no longer than needed). A job whose
+    check passed but was never confirmed is closed as failed and can no longer be confirmed.
+    Returns how many jobs were closed.
+    """
+    cutoff = (now or timezone.now()) - older_than
+    stale = ImportJob.objects.filter(
+        created_at__lt=cutoff,
+        status__in=[ImportStatus.PENDING, ImportStatus.VALID, ImportStatus.FAILED],
+    ).exclude(file="")
+    closed = 0
+    for job in stale:
+        # claim the job first, so that a confirmation racing with the clean-up loses cleanly
+        claimed = ImportJob.objects.filter(pk=job.pk, status=job.status).update(
+            status=ImportStatus.FAILED, finished_at=timezone.now()
+        )
+        if not claimed:
+            continue
+        job.file.delete(save=False)
+        job.summary = {**job.summary, "text": f"超过{older_than.days}天未确认，上传文件已删除"}
+        job.save(update_fields=["file", "summary"])
+        closed += 1
+    return closed
+
+
 def _job_path(job: ImportJob) -> Path:
     return Path(job.file.path)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sys
 from argparse import ArgumentParser
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,7 @@ from cunwu.registry.imports import (
     estimate_rows,
     households_check,
     households_import,
+    import_jobs_expire,
     write_error_report,
 )
 
@@ -49,7 +51,21 @@ class Command(BaseCommand):
             "--create-groups", action="store_true", help="自动创建表中出现的新村民小组"
         )
 
+        expire = what.add_parser(
+            "expire",
+            help="删除长期未确认的导入任务的上传文件（文件含完整身份证号）",
+            description="删除超过指定天数仍未确认（或失败）的导入任务的上传文件，任务关闭；"
+            "适合每日由定时任务运行",
+        )
+        expire.add_argument("--days", type=int, default=7, help="天数（默认7）")
+
     def handle(self, *args: Any, **options: Any) -> None:
+        if options["what"] == "expire":
+            if options["days"] < 1:
+                raise CommandError("天数至少为1")
+            closed = import_jobs_expire(older_than=timedelta(days=options["days"]))
+            self.stdout.write(f"已关闭 {closed} 个超过{options['days']}天未确认的导入任务")
+            return
         path = Path(options["file"])
         if not path.is_file():
             raise CommandError(f"找不到文件{path}")
