@@ -475,9 +475,11 @@ def person_update(
         )
     before = _audit_person(person)
     had_id = bool(person.id_number_enc)
+    old = _audited_fields(person)
     for name, value in person_fields(clean).items():
         setattr(person, name, value)
     _save_person(person)
+    new = _audited_fields(person)
     if clean.id_number and not had_id:
         _record(
             household,
@@ -491,9 +493,37 @@ def person_update(
         region=household.village,
         action="registry.person_update",
         obj=person,
-        payload={"before": before, "after": _audit_person(person)},
+        payload={
+            "before": before,
+            "after": _audit_person(person),
+            "changed": _changes(old, new),
+        },
     )
     return person
+
+
+# Details of health and disability are personal data of a special kind: the chain, which can
+# never be edited, records that they changed, not what they say.
+_CHANGE_ONLY = {"health", "disability"}
+_AUDITED = [
+    "name", "relation", "id_masked", "id_pending_reason", "gender", "birth_date",
+    "phone_masked", "ethnicity", "education", "school_stage", "health", "disability",
+    "labour_ability", "work_status", "work_place", "medical_insurance", "pension_insurance",
+]  # fmt: skip
+
+
+def _audited_fields(person: Person) -> dict[str, Any]:
+    return {f: getattr(person, f) for f in _AUDITED}
+
+
+def _changes(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
+    """``{field: [before, after]}`` for what changed (``"已修改"`` for special categories)."""
+    out: dict[str, Any] = {}
+    for key in _AUDITED:
+        if old[key] == new[key]:
+            continue
+        out[key] = "已修改" if key in _CHANGE_ONLY else [old[key], new[key]]
+    return out
 
 
 @transaction.atomic

@@ -71,6 +71,8 @@ def _describe(value: Any) -> str:
         if _ISO_DATE.fullmatch(value):
             return format_date(date.fromisoformat(value))
         return str(_STATUS_LABELS.get(value, value))
+    if isinstance(value, bool):
+        return "是" if value else "否"
     return "" if value is None else str(value)
 
 
@@ -90,7 +92,18 @@ def describe_event(action: str, payload: dict[str, Any]) -> str:
             for k in after
             if before.get(k) != after.get(k)
         ]
-        rest = {k: v for k, v in payload.items() if k not in ("before", "after")}
+        changed = payload.get("changed")
+        if isinstance(changed, dict):  # person updates list every changed field
+            changes = [
+                f"{PAYLOAD_LABELS.get(k, k)}："
+                + (
+                    f"{_describe(v[0]) or '—'} → {_describe(v[1]) or '—'}"
+                    if isinstance(v, list)
+                    else str(v)
+                )
+                for k, v in changed.items()
+            ]
+        rest = {k: v for k, v in payload.items() if k not in ("before", "after", "changed")}
         if not changes:  # the change lay in fields the audit payload does not carry
             changes = [f"{_describe(after.get('name', ''))}的其他信息已修改"]
         return "；".join([*changes, _describe(rest)] if rest else changes)

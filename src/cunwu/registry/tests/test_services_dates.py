@@ -61,3 +61,25 @@ def test_a_household_cannot_be_registered_tomorrow(staff: User, jiulong: Region)
         )  # fmt: skip
     assert info.value.code == "date_future"
     assert not Household.objects.exists()
+
+
+def test_person_update_audits_each_changed_field_but_not_health_details(
+    household: Household, staff: User
+) -> None:
+    from cunwu.core.models import AuditEvent
+    from cunwu.registry.services import PersonData, person_update
+    from cunwu.registry.views import describe_event
+
+    son = household.members.get(name="张小明")
+    data = PersonData(
+        name="张小明", relation="子", education="大学本科", health="患有高血压",
+        medical_insurance=True,
+    )  # fmt: skip
+    person_update(actor=staff, person=son, data=data)
+    event = AuditEvent.objects.filter(action="registry.person_update").get()
+    assert event.payload["changed"] == {
+        "education": ["", "大学本科"], "health": "已修改", "medical_insurance": [False, True],
+    }  # fmt: skip
+    assert "高血压" not in str(event.payload)
+    text = describe_event(event.action, event.payload)
+    assert text == "文化程度：— → 大学本科；健康状况：已修改；参加医保：否 → 是"
