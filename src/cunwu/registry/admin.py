@@ -16,7 +16,7 @@ from django.http import HttpRequest
 
 from cunwu.accounts.permissions import scope_q
 
-from .models import Household, ImportJob, IncomeRecord, LifeEvent, Person
+from .models import ExportJob, Household, ImportJob, IncomeRecord, LifeEvent, Person
 
 
 class ReadOnlyMixin:
@@ -137,3 +137,34 @@ class ImportJobAdmin(ReadOnlyMixin, admin.ModelAdmin[ImportJob]):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[ImportJob]:
         return _scoped(request, super().get_queryset(request), "village")
+
+
+@admin.register(ExportJob)
+class ExportJobAdmin(ReadOnlyMixin, admin.ModelAdmin[ExportJob]):
+    list_display = (
+        "region",
+        "status",
+        "total_rows",
+        "processed_rows",
+        "row_count",
+        "created_by",
+        "created_at",
+        "finished_at",
+    )
+    list_filter = ("status",)
+    list_select_related = ("region", "created_by")
+    readonly_fields = (
+        "region",
+        "created_by",
+        "status",
+        "total_rows",
+        "processed_rows",
+        "row_count",
+        "error",
+        "created_at",
+        "finished_at",
+    )
+    exclude = ("file",)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[ExportJob]:
+        return _scoped(request, super().get_queryset(request), "region")

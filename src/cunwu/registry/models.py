@@ -286,3 +286,46 @@ class ImportJob(models.Model):
     @property
     def percent(self) -> int:
         return 100 * self.processed_rows // self.total_rows if self.total_rows else 0
+
+
+class ExportStatus(models.TextChoices):
+    PENDING = "pending", "等待处理"
+    RUNNING = "running", "导出中"
+    DONE = "done", "已完成"
+    FAILED = "failed", "失败"
+
+
+class ExportJob(models.Model):
+    """A household export requested on the web, written to a file in the background.
+
+    The file holds full ID numbers when the requester may see them: it is deleted after a day
+    (``cunwu export expire``), the row stays as the record of the request.
+    """
+
+    region = models.ForeignKey(
+        Region, verbose_name="导出范围", on_delete=models.PROTECT, related_name="+"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="导出人", on_delete=models.PROTECT, related_name="+"
+    )
+    status = models.CharField(
+        "状态", max_length=12, choices=ExportStatus.choices, default=ExportStatus.PENDING
+    )
+    total_rows = models.PositiveIntegerField("总人数", default=0)
+    processed_rows = models.PositiveIntegerField("已写出人数", default=0)
+    file = models.FileField("文件", upload_to="exports/%Y/%m/", blank=True)
+    row_count = models.PositiveIntegerField("导出人数", default=0)
+    error = models.TextField("错误信息", blank=True)
+    created_at = models.DateTimeField("申请时间", auto_now_add=True)
+    finished_at = models.DateTimeField("完成时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "导出任务"
+        ordering: ClassVar = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"导出{self.region_id}（{self.get_status_display()}）"
+
+    @property
+    def percent(self) -> int:
+        return 100 * self.processed_rows // self.total_rows if self.total_rows else 0

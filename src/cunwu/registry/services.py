@@ -505,7 +505,7 @@ def person_update(
 # Details of health and disability are personal data of a special kind: the chain, which can
 # never be edited, records that they changed, not what they say.
 _CHANGE_ONLY = {"health", "disability"}
-_AUDITED = [
+AUDITED_PERSON_FIELDS = [
     "name", "relation", "id_masked", "id_pending_reason", "gender", "birth_date",
     "phone_masked", "ethnicity", "education", "school_stage", "health", "disability",
     "labour_ability", "work_status", "work_place", "medical_insurance", "pension_insurance",
@@ -513,13 +513,13 @@ _AUDITED = [
 
 
 def _audited_fields(person: Person) -> dict[str, Any]:
-    return {f: getattr(person, f) for f in _AUDITED}
+    return {f: getattr(person, f) for f in AUDITED_PERSON_FIELDS}
 
 
 def _changes(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
     """``{field: [before, after]}`` for what changed (``"已修改"`` for special categories)."""
     out: dict[str, Any] = {}
-    for key in _AUDITED:
+    for key in AUDITED_PERSON_FIELDS:
         if old[key] == new[key]:
             continue
         out[key] = "已修改" if key in _CHANGE_ONLY else [old[key], new[key]]

@@ -1,4 +1,5 @@
-"""Background work of the registry (django-tasks): checking and importing uploaded spreadsheets.
+"""Background work of the registry (django-tasks): checking and importing uploaded spreadsheets,
+writing requested exports.
 
 Production runs them on the database backend (``cunwu db_worker``); tests use the immediate
 backend. Each task takes the job's id and is idempotent: it does nothing unless the job is in
@@ -9,7 +10,7 @@ from __future__ import annotations
 
 from django_tasks import task
 
-from . import imports
+from . import exports, imports
 
 
 @task()
@@ -22,3 +23,9 @@ def import_check(job_id: int) -> None:
 def import_run(job_id: int) -> None:
     """Import a checked and confirmed spreadsheet, all or nothing."""
     imports.import_job_run(job_id)
+
+
+@task()
+def export_run(job_id: int) -> None:
+    """Write a requested household export to a file, recording progress on the job."""
+    exports.export_job_run(job_id)

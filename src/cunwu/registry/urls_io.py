@@ -12,4 +12,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("import/<int:pk>/confirm/", views_io.import_confirm, name="import_confirm"),
     path("import/<int:pk>/errors/", views_io.import_errors, name="import_errors"),
     path("export/", views_io.export_households, name="export_households"),
+    path("export/<int:pk>/", views_io.export_detail, name="export_detail"),
+    path("export/<int:pk>/progress/", views_io.export_progress, name="export_progress"),
+    path("export/<int:pk>/download/", views_io.export_download, name="export_download"),
 ]

@@ -76,6 +76,11 @@ def _describe(value: Any) -> str:
     return "" if value is None else str(value)
 
 
+def _field_order(name: str) -> int:
+    fields = services.AUDITED_PERSON_FIELDS
+    return fields.index(name) if name in fields else len(fields)
+
+
 def describe_event(action: str, payload: dict[str, Any]) -> str:
     """What an audit event of the registry says, for people: changes as 原值 → 新值."""
     if action == "registry.income_set":
@@ -101,7 +106,8 @@ def describe_event(action: str, payload: dict[str, Any]) -> str:
                     if isinstance(v, list)
                     else str(v)
                 )
-                for k, v in changed.items()
+                # in a fixed order: PostgreSQL's jsonb does not keep the keys' order
+                for k, v in sorted(changed.items(), key=lambda kv: _field_order(kv[0]))
             ]
         rest = {k: v for k, v in payload.items() if k not in ("before", "after", "changed")}
         if not changes:  # the change lay in fields the audit payload does not carry

@@ -1,5 +1,6 @@
 """Spreadsheet pages: upload → check (background, progress bar) → preview → confirm → import;
-the template and error report downloads; the export of a region.
+the template and error report downloads; the export of a region (background, progress bar,
+then a download link).
 
 Thin views over ``imports`` and ``exports``. A job of a village outside the user's scope is
 404; inside it, without ``registry.edit``, 403. A bad upload is a form error (200), never a 500.
@@ -8,7 +9,6 @@ Thin views over ``imports`` and ``exports``. A job of a village outside the user
 from __future__ import annotations
 
 import io
-import tempfile
 from typing import Any, cast
 
 from django import forms
@@ -18,6 +18,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -28,7 +29,7 @@ from cunwu.core.models import Region
 
 from . import exports, imports, selectors
 from .forms import VillageChoiceField, apply_error
-from .models import ImportJob, ImportStatus
+from .models import ExportJob, ExportStatus, ImportJob, ImportStatus
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 SHOWN_ERRORS = 50
@@ -157,39 +158,84 @@ def import_errors(request: HttpRequest, pk: int) -> FileResponse:
 # ---------------------------------------------------------------- export
 
 
+EXPORT_RUNNING = (ExportStatus.PENDING, ExportStatus.RUNNING)
+
+
 @login_required
-@require_GET
-def export_households(request: HttpRequest) -> HttpResponse | FileResponse:
-    """``?region=CODE``: the region's households as xlsx (an audit event). Without a region:
-    the user's only scope, or a choice among the regions where the user may export."""
+@require_http_methods(["GET", "POST"])
+def export_households(request: HttpRequest) -> HttpResponse:
+    """GET: choose the region (``?region=CODE`` preselects it). POST: queue the export of the
+    region (in the background, it can take minutes) and go to its progress page."""
     user = request.user
     prefixes = scope_prefixes(user, "registry.export")
     if prefixes == []:
         raise PermissionDenied("没有权限导出户籍信息")
-    code = request.GET.get("region", "").strip()
-    if not code and prefixes is not None and len(prefixes) == 1:
-        code = prefixes[0].ljust(12, "0")
-    if not code:
-        return _export_choice(request, prefixes, error="")
-    region = Region.objects.filter(code=code).first()
-    if region is None:
-        return _export_choice(request, prefixes, error=f"区划代码{code}不存在", status=400)
-    spool = tempfile.TemporaryFile()  # noqa: SIM115 FileResponse closes (and so deletes) it
-    try:
-        exports.households_export(actor=user, region=region, target=spool)
-    except BaseException:
-        spool.close()
-        raise
-    spool.seek(0)
-    return FileResponse(
-        spool, as_attachment=True, filename=exports.export_filename(region), content_type=XLSX
-    )
+    data = request.POST if request.method == "POST" else request.GET
+    code = data.get("region", "").strip()
+    region = Region.objects.filter(code=code).first() if code else None
+    if code and region is None:
+        return _export_choice(request, prefixes, code, error=f"区划代码{code}不存在", status=400)
+    if request.method == "GET" or region is None:
+        return _export_choice(request, prefixes, code, error="")
+    job = exports.export_job_create(actor=user, region=region)
+    return redirect("registry:export_detail", pk=job.pk)
 
 
 def _export_choice(
-    request: HttpRequest, prefixes: list[str] | None, *, error: str, status: int = 200
+    request: HttpRequest,
+    prefixes: list[str] | None,
+    selected: str,
+    *,
+    error: str,
+    status: int = 200,
 ) -> HttpResponse:
     roots = Region.objects.filter(code__in=[p.ljust(12, "0") for p in prefixes or []])
     villages = regions_in_scope(request.user, "registry.export", level=5)[:500]
-    context = {"roots": roots, "villages": villages, "error": error}
+    context = {
+        "roots": roots,
+        "villages": villages,
+        "selected": selected,
+        "error": error,
+        "jobs": exports.export_jobs_recent(actor=request.user),
+    }
     return render(request, "registry/export.html", context, status=status)
+
+
+def _export_context(job: ExportJob) -> dict[str, Any]:
+    return {"job": job, "running": job.status in EXPORT_RUNNING}
+
+
+@login_required
+@require_GET
+@never_cache
+def export_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """Status and progress of an export; the download link once it is written."""
+    job = exports.export_job_get(actor=request.user, pk=pk)
+    return render(request, "registry/export_detail.html", _export_context(job))
+
+
+@login_required
+@require_GET
+@never_cache
+def export_progress(request: HttpRequest, pk: int) -> HttpResponse:
+    """The job card alone, polled by htmx every second while the export runs."""
+    job = exports.export_job_get(actor=request.user, pk=pk)
+    response = render(request, "registry/export_detail.html#job", _export_context(job))
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+@login_required
+@require_GET
+@never_cache
+def export_download(request: HttpRequest, pk: int) -> FileResponse:
+    """The stored file (until ``cunwu export expire`` deletes it)."""
+    job = exports.export_job_get(actor=request.user, pk=pk)
+    if job.status != ExportStatus.DONE or not job.file:
+        raise Http404("导出文件不存在或已删除")
+    return FileResponse(
+        job.file.open("rb"),
+        as_attachment=True,
+        filename=exports.export_filename(job.region, timezone.localdate(job.created_at)),
+        content_type=XLSX,
+    )

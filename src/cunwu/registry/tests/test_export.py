@@ -21,6 +21,7 @@ from cunwu.core.models import AuditEvent, Region, VillageGroup
 from cunwu.registry.exports import households_export
 from cunwu.registry.imports import HEADERS, households_import
 from cunwu.registry.models import (
+    ExportJob,
     Household,
     HouseholdStatus,
     IncomeRecord,
@@ -270,41 +271,45 @@ def test_export_outside_scope_is_refused(
 # ---------------------------------------------------------------- the page
 
 
-def test_export_page_downloads_the_users_village(
+def test_export_page_preselects_the_users_village_and_starts_nothing_on_get(
     client: Client, staff: User, jiulong: Region, django_assert_max_num_queries: Any
 ) -> None:
     _register(staff, jiulong)
     client.force_login(staff)
-    with django_assert_max_num_queries(20):
-        response = client.get(reverse("registry:export_households"))
+    with django_assert_max_num_queries(15):
+        response = client.get(reverse("registry:export_households"), {"region": JIULONG})
     assert response.status_code == 200
-    assert response["Content-Type"] == XLSX
-    assert "attachment" in response["Content-Disposition"]
-    data = b"".join(response.streaming_content)  # type: ignore[attr-defined]
-    rows = _sheets(data)["九龙村委会224"]
-    assert len(rows) == 6
-    assert AuditEvent.objects.filter(action="registry.export", actor=staff).count() == 1
+    html = response.content.decode()
+    assert '<form method="post"' in html
+    assert f'<option value="{JIULONG}" selected>' in html
+    assert not ExportJob.objects.exists()
+    assert not AuditEvent.objects.filter(action="registry.export").exists()
 
 
-def test_export_page_for_another_village_is_forbidden(
+def test_export_of_another_village_is_not_found_and_a_villager_is_forbidden(
     client: Client, staff: User, persona: Callable[[str], User], jiulong: Region
 ) -> None:
     _register(staff, jiulong)
     client.force_login(persona("另一村的村干部"))
-    response = client.get(reverse("registry:export_households"), {"region": JIULONG})
-    assert response.status_code == 403
+    response = client.post(reverse("registry:export_households"), {"region": JIULONG})
+    assert response.status_code == 404
     client.force_login(persona("九龙村村民"))
     assert client.get(reverse("registry:export_households")).status_code == 403
+    assert (
+        client.post(reverse("registry:export_households"), {"region": JIULONG}).status_code == 403
+    )
+    assert not ExportJob.objects.exists()
     assert not AuditEvent.objects.filter(action="registry.export").exists()
 
 
-def test_export_page_unknown_region_is_a_chinese_error(
+def test_export_page_unknown_region_is_a_chinese_error_and_no_job(
     client: Client, persona: Callable[[str], User]
 ) -> None:
     client.force_login(persona("开云镇干部"))
-    response = client.get(reverse("registry:export_households"), {"region": "999999999999"})
+    response = client.post(reverse("registry:export_households"), {"region": "999999999999"})
     assert response.status_code == 400
     assert "区划代码999999999999不存在" in response.content.decode()
+    assert not ExportJob.objects.exists()
 
 
 def test_export_page_without_a_region_lets_a_superuser_choose(
