@@ -172,6 +172,8 @@ def export_households(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied("没有权限导出户籍信息")
     data = request.POST if request.method == "POST" else request.GET
     code = data.get("region", "").strip()
+    if code and not (len(code) == 12 and code.isdigit()):  # never let junk reach the database
+        return _export_choice(request, prefixes, "", error="区划代码应为12位数字", status=400)
     region = Region.objects.filter(code=code).first() if code else None
     if code and region is None:
         return _export_choice(request, prefixes, code, error=f"区划代码{code}不存在", status=400)
