@@ -355,6 +355,13 @@ def export_jobs_expire(*, older_than: timedelta, now: datetime | None = None) ->
     needed). The job row stays as the record of the export, without its file.
     """
     cutoff = (now or timezone.now()) - older_than
+    # a job still pending or running after that long lost its worker: say so on its page
+    ExportJob.objects.filter(
+        created_at__lt=cutoff, status__in=[ExportStatus.PENDING, ExportStatus.RUNNING]
+    ).update(
+        status=ExportStatus.FAILED, error="后台任务未完成（已超时），请重新导出",
+        finished_at=timezone.now(),
+    )  # fmt: skip
     deleted = 0
     for job in ExportJob.objects.filter(created_at__lt=cutoff).exclude(file=""):
         job.file.delete(save=False)

@@ -1448,6 +1448,11 @@ def import_jobs_expire(*, older_than: timedelta, now: datetime | None = None) ->
     Returns how many jobs were closed.
     """
     cutoff = (now or timezone.now()) - older_than
+    # a job still being checked or imported after that long lost its worker (an import that
+    # died rolled back: nothing of it was written)
+    ImportJob.objects.filter(
+        created_at__lt=cutoff, status__in=[ImportStatus.CHECKING, ImportStatus.IMPORTING]
+    ).update(status=ImportStatus.FAILED, finished_at=timezone.now())
     stale = ImportJob.objects.filter(
         created_at__lt=cutoff,
         status__in=[ImportStatus.PENDING, ImportStatus.VALID, ImportStatus.FAILED],
@@ -1461,7 +1466,8 @@ def import_jobs_expire(*, older_than: timedelta, now: datetime | None = None) ->
         if not claimed:
             continue
         job.file.delete(save=False)
-        job.summary = {**job.summary, "text": f"超过{older_than.days}天未确认，上传文件已删除"}
+        what = "未确认" if job.status == ImportStatus.VALID else "未完成"
+        job.summary = {**job.summary, "text": f"超过{older_than.days}天{what}，上传文件已删除"}
         job.save(update_fields=["file", "summary"])
         closed += 1
     return closed

@@ -246,3 +246,11 @@ def test_an_export_whose_requester_lost_the_permission_fails_with_a_chinese_mess
         "没有权限导出该区划"
         in client.get(reverse("registry:export_detail", args=[job.pk])).content.decode()
     )
+
+
+def test_a_running_export_whose_worker_died_is_marked_failed(staff: User, jiulong: Region) -> None:
+    job = ExportJob.objects.create(region=jiulong, created_by=staff, status=ExportStatus.RUNNING)
+    ExportJob.objects.filter(pk=job.pk).update(created_at=timezone.now() - timedelta(days=2))
+    export_jobs_expire(older_than=timedelta(days=1))
+    job.refresh_from_db()
+    assert (job.status, job.error) == (ExportStatus.FAILED, "后台任务未完成（已超时），请重新导出")

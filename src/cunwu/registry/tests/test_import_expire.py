@@ -56,3 +56,19 @@ def test_an_unconfirmed_job_is_closed_after_the_days_and_its_upload_deleted(
 def test_expire_refuses_zero_days(db: None) -> None:
     with pytest.raises(CommandError, match="至少为1"):
         call_command("import", "expire", "--days", "0")
+
+
+def test_a_job_whose_worker_died_is_marked_failed(staff: User, jiulong: Region) -> None:
+    old = timezone.now() - timedelta(days=8)
+    job = ImportJob.objects.create(
+        village=jiulong, created_by=staff, original_name="x.csv", status=ImportStatus.IMPORTING
+    )
+    fresh = ImportJob.objects.create(
+        village=jiulong, created_by=staff, original_name="y.csv", status=ImportStatus.IMPORTING
+    )
+    ImportJob.objects.filter(pk=job.pk).update(created_at=old)
+    import_jobs_expire(older_than=timedelta(days=7))
+    job.refresh_from_db()
+    fresh.refresh_from_db()
+    assert (job.status, fresh.status) == (ImportStatus.FAILED, ImportStatus.IMPORTING)
+    assert job.finished_at is not None
