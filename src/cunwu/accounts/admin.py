@@ -12,6 +12,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth import forms as auth_forms
 from django.contrib.auth.admin import UserAdmin
+from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
@@ -19,7 +20,13 @@ from cunwu.core.errors import ApplicationError
 from cunwu.core.formatting import normalize_phone
 
 from .models import ApiToken, RoleAssignment, User
-from .services import assignment_grant, assignment_revoke, check_role_level, token_revoke
+from .services import (
+    assignment_grant,
+    assignment_revoke,
+    check_role_level,
+    token_revoke,
+    user_admin_audit,
+)
 
 
 def _clean_phone(raw: str | None) -> str | None:
@@ -68,6 +75,26 @@ class CunwuUserAdmin(UserAdmin):  # type: ignore[type-arg]
     list_display = ("username", "display_name", "phone", "is_active", "is_staff", "locked_until")
     list_filter = ("is_active", "is_staff", "is_superuser")
     search_fields = ("username", "display_name", "phone")
+
+    def save_model(self, request: HttpRequest, obj: User, form: Any, change: bool) -> None:
+        """The admin bypasses the services, so its changes are audited here, in one transaction."""
+        with transaction.atomic():
+            super().save_model(request, obj, form, change)
+            actor = request.user
+            assert isinstance(actor, User)  # noqa: S101 (the admin requires a logged-in user)
+            user_admin_audit(
+                actor=actor, user=obj, fields=list(form.changed_data), created=not change
+            )
+
+    def user_change_password(self, request: HttpRequest, id: str, form_url: str = "") -> Any:
+        response = super().user_change_password(request, id, form_url)
+        if request.method == "POST" and getattr(response, "status_code", 0) == 302:
+            user = User.objects.get(pk=id)
+            actor = request.user
+            assert isinstance(actor, User)  # noqa: S101
+            with transaction.atomic():
+                user_admin_audit(actor=actor, user=user, fields=["password"], created=False)
+        return response
 
 
 class RoleAssignmentForm(forms.ModelForm):  # type: ignore[type-arg]

@@ -15,6 +15,8 @@ ACTION_LABELS: dict[str, str] = {
     "accounts.user_unlock": "解除登录锁定",
     "accounts.token_create": "创建接口令牌",
     "accounts.token_revoke": "停用接口令牌",
+    "accounts.user_admin_create": "后台新建用户",
+    "accounts.user_admin_change": "后台修改用户",
     "registry.household_create": "新建户",
     "registry.household_update": "修改户信息",
     "registry.person_registered": "登记家庭成员",
