@@ -33,7 +33,15 @@ from cunwu.core.models import Region
 from cunwu.core.services.audit import audit_append
 
 from .imports import COLUMNS, HEADERS, NOTES_TITLE
-from .models import HEAD, ExportJob, ExportStatus, HouseholdStatus, Person, PersonStatus
+from .models import (
+    HEAD,
+    PERSON_DETAILS,
+    ExportJob,
+    ExportStatus,
+    HouseholdStatus,
+    Person,
+    PersonStatus,
+)
 from .services import ID_CONTEXT, PHONE_CONTEXT
 
 logger = logging.getLogger(__name__)
@@ -77,16 +85,7 @@ _FIELDS = (
     "birth_date",
     "phone_enc",
     "phone_masked",
-    "ethnicity",
-    "education",
-    "school_stage",
-    "health",
-    "disability",
-    "labour_ability",
-    "work_status",
-    "work_place",
-    "medical_insurance",
-    "pension_insurance",
+    *PERSON_DETAILS,
 )
 _POSITION = {name: i for i, name in enumerate(_FIELDS)}
 # column key → position of its value in a row of _FIELDS (ID and phone handled apart)

@@ -74,6 +74,7 @@ from cunwu.core.services.groups import group_create
 from .models import (
     HEAD,
     HOUSEHOLD_TAGS,
+    PERSON_DETAILS,
     RELATIONS,
     Household,
     HouseholdStatus,
@@ -387,16 +388,7 @@ PERSON_VALUE_KEYS = (
     "birth_date",
     "phone_enc",
     "phone_masked",
-    "ethnicity",
-    "education",
-    "school_stage",
-    "health",
-    "disability",
-    "labour_ability",
-    "work_status",
-    "work_place",
-    "medical_insurance",
-    "pension_insurance",
+    *PERSON_DETAILS,
 )
 _person_values = operator.itemgetter(*PERSON_VALUE_KEYS)
 # the database numbers the persons; their life events are made from them in one statement

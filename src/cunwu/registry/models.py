@@ -96,6 +96,12 @@ RELATIONS = [
 ]
 HEAD = "户主"
 
+# The optional details of a person, in the order of the forms, the spreadsheet and the audit.
+PERSON_DETAILS: tuple[str, ...] = (
+    "ethnicity", "education", "school_stage", "health", "disability", "labour_ability",
+    "work_status", "work_place", "medical_insurance", "pension_insurance",
+)  # fmt: skip
+
 
 class Person(models.Model):
     """A household member. The ID number is stored encrypted with a blind index for lookup."""

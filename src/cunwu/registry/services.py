@@ -31,6 +31,7 @@ from cunwu.core.services.audit import audit_append
 from .models import (
     HEAD,
     HOUSEHOLD_TAGS,
+    PERSON_DETAILS,
     RELATIONS,
     Household,
     HouseholdStatus,
@@ -507,8 +508,7 @@ def person_update(
 _CHANGE_ONLY = {"health", "disability"}
 AUDITED_PERSON_FIELDS = [
     "name", "relation", "id_masked", "id_pending_reason", "gender", "birth_date",
-    "phone_masked", "ethnicity", "education", "school_stage", "health", "disability",
-    "labour_ability", "work_status", "work_place", "medical_insurance", "pension_insurance",
+    "phone_masked", *PERSON_DETAILS,
 ]  # fmt: skip
 
 
