@@ -1523,11 +1523,12 @@ def import_job_check(job_id: int) -> None:
         done = min(rows, total) if total else rows
         ImportJob.objects.filter(pk=job.pk).update(processed_rows=done)
 
-    try:
+    def check() -> ImportResult:
+        nonlocal total
         total = estimate_rows(path)
         ImportJob.objects.filter(pk=job.pk).update(total_rows=total)
         job.refresh_from_db()
-        result = households_check(
+        return households_check(
             actor=job.created_by,
             village=job.village,
             path=path,
@@ -1535,16 +1536,26 @@ def import_job_check(job_id: int) -> None:
             create_groups=bool(job.summary.get("create_groups")),
             progress=progress,
         )
+
+    _run_job(job, check, stage="check", passed=ImportStatus.VALID)
+
+
+def _run_job(job: ImportJob, run: Callable[[], ImportResult], *, stage: str, passed: str) -> None:
+    """Run one pass of a job and record its outcome: ``passed`` or 有错误 for the file's
+    errors, a Chinese message for a refusal, 失败 (and the exception, for the worker's log)
+    for anything unexpected."""
+    try:
+        result = run()
     except (ApplicationError, PermissionDenied) as exc:
         _fail(job, exc.message if isinstance(exc, ApplicationError) else "没有权限导入该村")
         return
     except Exception:
-        logger.exception("import job %s: check failed", job.pk)
+        logger.exception("import job %s: %s failed", job.pk, stage)
         job.status = ImportStatus.FAILED
         job.finished_at = timezone.now()
         job.save(update_fields=["status", "finished_at"])
         raise
-    _finish(job, result, status=ImportStatus.VALID if result.ok else ImportStatus.INVALID)
+    _finish(job, result, status=passed if result.ok else ImportStatus.INVALID)
 
 
 class _SideProgress:
@@ -1591,27 +1602,21 @@ def import_job_run(job_id: int) -> None:
     if job.status != ImportStatus.IMPORTING:
         return
     progress = _SideProgress(job.pk)
-    try:
-        result = households_import(
-            actor=job.created_by,
-            village=job.village,
-            path=_job_path(job),
-            name=job.original_name,
-            create_groups=bool(job.summary.get("create_groups")),
-            progress=progress,
-        )
-    except (ApplicationError, PermissionDenied) as exc:
-        _fail(job, exc.message if isinstance(exc, ApplicationError) else "没有权限导入该村")
-        return
-    except Exception:
-        logger.exception("import job %s: import failed", job.pk)
-        job.status = ImportStatus.FAILED
-        job.finished_at = timezone.now()
-        job.save(update_fields=["status", "finished_at"])
-        raise
-    finally:
-        progress.close()
-    _finish(job, result, status=ImportStatus.DONE if result.ok else ImportStatus.INVALID)
+
+    def run() -> ImportResult:
+        try:
+            return households_import(
+                actor=job.created_by,
+                village=job.village,
+                path=_job_path(job),
+                name=job.original_name,
+                create_groups=bool(job.summary.get("create_groups")),
+                progress=progress,
+            )
+        finally:
+            progress.close()
+
+    _run_job(job, run, stage="import", passed=ImportStatus.DONE)
 
 
 __all__ = [
