@@ -4,7 +4,7 @@ import tempfile
 from pathlib import Path
 
 from .base import *  # noqa: F403
-from .base import DATABASES, STORAGES
+from .base import DATABASES, STORAGES, env
 
 DEBUG = False
 SECRET_KEY = "test-only-not-secret"  # noqa: S105
@@ -16,6 +16,8 @@ TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBacken
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["NAME"] = ":memory:"
     DATABASES["default"]["TEST"] = {"NAME": ":memory:"}
+else:  # parallel runs on one server each name their own test database
+    DATABASES["default"]["TEST"] = {"NAME": env.str("CUNWU_TEST_DB", default="test_test")}
 # uploads and reports of a test run never land in var/ (the conftest points each test session
 # at its own temporary directory, which pytest cleans up)
 MEDIA_ROOT = Path(tempfile.gettempdir()) / "cunwu-test-media"
