@@ -16,7 +16,7 @@ from ninja import Path, Query, Router, Schema
 from pydantic import Field
 
 from cunwu.accounts.permissions import scope_q
-from cunwu.api.schemas import ERRORS, Page, PageParams, Text, paginate
+from cunwu.api.schemas import ERRORS, Date, Page, PageParams, Text, paginate
 from cunwu.core.models import AuditEvent, Region, code_prefix
 
 router = Router(tags=["审计"])
@@ -43,8 +43,8 @@ class EventFilter(PageParams):
     action: Text = Field(
         "", max_length=64, description="动作前缀，如 registry. 或 registry.person_"
     )
-    date_from: dt.date | None = Field(None, description="起始日期（含）")
-    date_to: dt.date | None = Field(None, description="截止日期（含）")
+    date_from: Date | None = Field(None, description="起始日期（含）")
+    date_to: Date | None = Field(None, description="截止日期（含）")
 
 
 def _events(actor: Any) -> QuerySet[AuditEvent]:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from typing import Annotated, Any, Generic, TypeVar
 
 from django.db.models import QuerySet
 from ninja import Schema
-from ninja.responses import codes_4xx
-from pydantic import AfterValidator, Field
+from pydantic import AfterValidator, BeforeValidator, Field
 
 T = TypeVar("T")
 
@@ -29,6 +29,20 @@ Text = Annotated[str, AfterValidator(_plain_text)]
 """A string from a request (body, query or path) without control characters."""
 
 
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _iso_date(value: Any) -> Any:
+    """Only ``YYYY-MM-DD`` (pydantic alone would also read ``0`` as 1970-01-01)."""
+    if isinstance(value, dt.date) or (isinstance(value, str) and _ISO_DATE.fullmatch(value)):
+        return value
+    raise ValueError("日期应写作 YYYY-MM-DD，如 2026-01-31")
+
+
+Date = Annotated[dt.date, BeforeValidator(_iso_date)]
+"""A date from a request, written ``YYYY-MM-DD``."""
+
+
 class ErrorOut(Schema):
     """Every error: a code for programs, a Chinese message for people."""
 
@@ -38,8 +52,10 @@ class ErrorOut(Schema):
     errors: list[dict[str, Any]] | None = Field(None, description="参数校验明细（422）")
 
 
-ERRORS: dict[Any, Any] = {codes_4xx: ErrorOut, 500: ErrorOut}
-"""The error responses every operation documents."""
+ERROR_CODES = frozenset({400, 401, 403, 404, 405, 409, 422, 429, 500, 503})
+ERRORS: dict[Any, Any] = {ERROR_CODES: ErrorOut}
+"""The error responses every operation documents: exactly the statuses the API answers with
+(ninja's ``codes_4xx`` misses 422, which every validation failure gets)."""
 
 
 class PageParams(Schema):

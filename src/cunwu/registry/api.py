@@ -9,7 +9,6 @@ named in the path: outside it, 404.
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 from typing import Any, Literal
 
 from django.db import transaction
@@ -19,7 +18,7 @@ from ninja.responses import Status
 from pydantic import Field, field_validator
 
 from cunwu.accounts.permissions import has_perm_in
-from cunwu.api.schemas import ERRORS, Page, PageParams, Text, paginate
+from cunwu.api.schemas import ERRORS, Date, Page, PageParams, Text, paginate
 from cunwu.core.errors import ApplicationError
 from cunwu.core.formatting import parse_yuan
 from cunwu.core.models import Region, VillageGroup
@@ -43,7 +42,7 @@ class PersonIn(Schema):
     id_number: Text = Field("", max_length=40, description="公民身份号码（18位，或15位旧号）")
     id_pending_reason: Text = Field("", max_length=100, description="暂无号码的原因")
     gender: Text = Field("", max_length=2, description="男/女（有身份证号时由号码推出）")
-    birth_date: dt.date | None = None
+    birth_date: Date | None = None
     phone: Text = Field("", max_length=40)
     ethnicity: Text = Field("汉族", max_length=20)
     education: Text = Field("", max_length=20)
@@ -63,7 +62,7 @@ class PersonIn(Schema):
 
 class PersonAddIn(PersonIn):
     kind: Arrival = Field("registered", description="登记/出生/婚入/迁入")
-    date: dt.date | None = Field(None, description="变动日期，默认今天")
+    date: Date | None = Field(None, description="变动日期，默认今天")
     note: Text = Field("", max_length=200)
 
 
@@ -78,7 +77,7 @@ class PersonPatchIn(Schema):
     id_number: Text | None = Field(None, max_length=40)
     id_pending_reason: Text | None = Field(None, max_length=100)
     gender: Text | None = Field(None, max_length=2)
-    birth_date: dt.date | None = None
+    birth_date: Date | None = None
     phone: Text | None = Field(None, max_length=40)
     ethnicity: Text | None = Field(None, max_length=20)
     education: Text | None = Field(None, max_length=20)
@@ -98,7 +97,7 @@ class PersonOut(Schema):
     name: str
     relation: str
     gender: str
-    birth_date: dt.date | None
+    birth_date: Date | None
     id_masked: str = Field(description="脱敏身份证号，如 430423********1234")
     id_pending_reason: str
     phone_masked: str
@@ -140,7 +139,7 @@ class IncomeYearOut(Schema):
 class LifeEventOut(Schema):
     kind: str
     kind_label: str
-    date: dt.date
+    date: Date
     person: str | None
     details: dict[str, Any]
 
@@ -191,14 +190,14 @@ class HeadChangeIn(Schema):
 
 class LeaveIn(Schema):
     kind: Departure = Field(description="死亡/婚出/迁出")
-    date: dt.date
+    date: Date
     note: Text = Field("", max_length=200)
 
 
 class TransferIn(Schema):
     to_household: int
     relation: Text = Field(max_length=20, description="在新户中与户主关系")
-    date: dt.date
+    date: Date
 
 
 class SplitIn(Schema):
@@ -206,13 +205,13 @@ class SplitIn(Schema):
     new_head: int
     relations: dict[int, Text] = Field(default_factory=dict, description="其余分出成员的新关系")
     number: Text = Field(max_length=40, description="新户编号")
-    date: dt.date
+    date: Date
 
 
 class MergeIn(Schema):
     target: int
     relations: dict[int, Text] = Field(default_factory=dict, description="并入成员的新关系")
-    date: dt.date
+    date: Date
 
 
 class IncomeIn(Schema):
