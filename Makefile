@@ -8,7 +8,7 @@ UV := $(or $(shell command -v uv 2>/dev/null),$(CURDIR)/.tools/bin/uv)
 PY := $(CURDIR)/.venv/bin/python
 export UV_PROJECT_ENVIRONMENT := $(CURDIR)/.venv
 
-.PHONY: run test install install-dev lint typecheck test-sqlite test-postgres bench demo worker
+.PHONY: run test install install-dev browser lint typecheck audit-deps test-sqlite test-postgres bench demo worker
 
 $(CURDIR)/.tools/bin/uv:
 	python3 -m venv $(CURDIR)/.tools
@@ -17,8 +17,12 @@ $(CURDIR)/.tools/bin/uv:
 install: $(UV)
 	$(UV) sync --frozen --no-dev
 
-install-dev: $(UV)
+install-dev: $(UV) browser
 	$(UV) sync --frozen
+
+# Debian's chromium and fonts-noto-cjk for the browser tests, installed with apt when missing
+browser:
+	bash scripts/ensure-browser.sh
 
 run: install
 	mkdir -p var
@@ -27,11 +31,14 @@ run: install
 	bash scripts/serve.sh $(HOST) $(PORT)
 
 lint: install-dev
-	.venv/bin/ruff check src bench
-	.venv/bin/ruff format --check src bench
+	.venv/bin/ruff check src bench tests scripts
+	.venv/bin/ruff format --check src bench tests scripts
 
 typecheck: install-dev
 	.venv/bin/mypy src
+
+audit-deps: install-dev
+	.venv/bin/python scripts/audit-deps.py $(UV)
 
 test-sqlite: install-dev
 	env -u DATABASE_URL .venv/bin/pytest
@@ -39,7 +46,7 @@ test-sqlite: install-dev
 test-postgres: install-dev
 	bash scripts/test-postgres.sh "$(DATABASE_URL_PG)"
 
-test: lint typecheck test-sqlite test-postgres
+test: lint typecheck audit-deps test-sqlite test-postgres
 
 bench: install-dev
 	.venv/bin/python bench/import_persons.py
