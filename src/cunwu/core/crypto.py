@@ -8,7 +8,6 @@ has its own keys: equal plaintexts in two fields give unrelated indexes.
 from __future__ import annotations
 
 import base64
-import hashlib
 import hmac
 import os
 from functools import lru_cache
@@ -40,12 +39,22 @@ def _master() -> str:
     return key
 
 
+@lru_cache(maxsize=64)
+def _cipher(master: str, context: str) -> tuple[AESGCM, bytes]:
+    """The AES-GCM object of a context's key and the associated data: made once, reused."""
+    return AESGCM(_key(master, "enc", context)), context.encode()
+
+
+_PREFIX = f"{VERSION}:"
+
+
 def encrypt_text(plain: str, *, context: str) -> str:
     """``v1:<base64 nonce‖ciphertext>``; the context is bound as associated data."""
-    aes = AESGCM(_key(_master(), "enc", context))
+    aes, associated = _cipher(_master(), context)
+    # a fresh random nonce per call, never a buffered one: a forked process must not reuse it
     nonce = os.urandom(12)
-    sealed = aes.encrypt(nonce, plain.encode(), context.encode())
-    return f"{VERSION}:" + base64.b64encode(nonce + sealed).decode()
+    sealed = aes.encrypt(nonce, plain.encode(), associated)
+    return _PREFIX + base64.b64encode(nonce + sealed).decode()
 
 
 def decrypt_text(token: str, *, context: str) -> str:
@@ -53,13 +62,13 @@ def decrypt_text(token: str, *, context: str) -> str:
     if version != VERSION:
         raise ValueError(f"unknown ciphertext version {version!r}")
     raw = base64.b64decode(body)
-    aes = AESGCM(_key(_master(), "enc", context))
+    aes, associated = _cipher(_master(), context)
     try:
-        return aes.decrypt(raw[:12], raw[12:], context.encode()).decode()
+        return aes.decrypt(raw[:12], raw[12:], associated).decode()
     except InvalidTag as exc:
         raise ValueError("ciphertext does not decrypt with this key and context") from exc
 
 
 def blind_index(plain: str, *, context: str) -> str:
     """A keyed hash for equality lookups and uniqueness without storing the plaintext."""
-    return hmac.new(_key(_master(), "idx", context), plain.encode(), hashlib.sha256).hexdigest()
+    return hmac.digest(_key(_master(), "idx", context), plain.encode(), "sha256").hex()

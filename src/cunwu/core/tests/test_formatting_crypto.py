@@ -1,8 +1,15 @@
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 from datetime import date
 
 import pytest
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from django.conf import settings
 from django.test import override_settings
 from hypothesis import given
 from hypothesis import strategies as st
@@ -83,3 +90,36 @@ def test_blind_index_is_stable_and_differs_by_context() -> None:
     assert a == blind_index("430423197001010015", context="person.id_number")
     assert a != blind_index("430423197001010015", context="person.phone")
     assert len(a) == 64
+
+
+def test_blind_index_is_hmac_sha256_under_the_derived_index_key() -> None:
+    # the stored indexes of existing rows depend on exactly this scheme
+    key = HKDF(
+        algorithm=hashes.SHA256(),
+        length=32,
+        salt=b"cunwu-field-key",
+        info=b"idx:person.id_number",
+    ).derive(settings.CUNWU_FIELD_KEY.encode())
+    expected = hmac.new(key, b"430423197001010015", hashlib.sha256).hexdigest()
+    assert blind_index("430423197001010015", context="person.id_number") == expected
+
+
+def test_ciphertext_is_aes_gcm_under_the_derived_key_with_the_context_bound() -> None:
+    token = encrypt_text("13800138000", context="person.phone")
+    raw = base64.b64decode(token.removeprefix("v1:"))
+    key = HKDF(
+        algorithm=hashes.SHA256(), length=32, salt=b"cunwu-field-key", info=b"enc:person.phone"
+    ).derive(settings.CUNWU_FIELD_KEY.encode())
+    assert AESGCM(key).decrypt(raw[:12], raw[12:], b"person.phone") == b"13800138000"
+
+
+def test_a_changed_key_is_used_at_once_and_nonces_never_repeat() -> None:
+    with override_settings(CUNWU_FIELD_KEY="another-key"):
+        token = encrypt_text("430423197001010015", context="person.id_number")
+        index = blind_index("430423197001010015", context="person.id_number")
+        assert decrypt_text(token, context="person.id_number") == "430423197001010015"
+    with pytest.raises(ValueError, match="does not decrypt"):
+        decrypt_text(token, context="person.id_number")
+    assert index != blind_index("430423197001010015", context="person.id_number")
+    tokens = {encrypt_text("同一个", context="person.phone") for _ in range(200)}
+    assert len({base64.b64decode(t[3:])[:12] for t in tokens}) == 200

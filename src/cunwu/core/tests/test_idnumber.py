@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 
 from cunwu.core.errors import ApplicationError
 from cunwu.core.idnumber import (
+    WEIGHTS,
     birth_date_from_id,
     check_char,
     gender_from_id,
@@ -107,3 +108,20 @@ def test_arbitrary_text_never_crashes(raw: str) -> None:
     except ApplicationError:
         return
     assert len(number) == 18
+
+
+def _weighted_check_char(first17: str) -> str:
+    """The standard's definition, digit by digit."""
+    return "10X98765432"[sum(int(d) * w for d, w in zip(first17, WEIGHTS, strict=True)) % 11]
+
+
+@given(digits17)
+def test_check_char_is_the_weighted_sum_of_the_digits(first17: str) -> None:
+    assert check_char(first17) == _weighted_check_char(first17)
+
+
+def test_check_char_of_other_unicode_digits_reads_them_as_digits() -> None:
+    arabic_indic = "".join(chr(0x0660 + int(d)) for d in EXAMPLE[:17])
+    assert check_char(arabic_indic) == "X" == check_char(EXAMPLE[:17])
+    with pytest.raises(ValueError):
+        check_char("1101051949123100")  # 16 digits
