@@ -2,19 +2,28 @@
 
 from __future__ import annotations
 
+import json
+from datetime import UTC, datetime
 from itertools import pairwise
+from typing import Any
 
 import pytest
 from django.db import transaction
+from hypothesis import given
+from hypothesis import strategies as st
 
 from cunwu.accounts.models import User
 from cunwu.core.models import AuditChain, AuditEvent, Region
 from cunwu.core.services.audit import (
     GENESIS,
     PendingEvent,
+    _body,
+    _BodyText,
+    _plain,
     audit_append,
     audit_append_many,
     audit_verify,
+    canonical_json,
     event_hash,
 )
 from cunwu.testing import JIULONG, KAIYUN
@@ -89,3 +98,76 @@ def test_append_many_outside_a_transaction_is_refused() -> None:
     with pytest.raises(RuntimeError):
         audit_append_many(actor=None, region=village, events=_many(1))
     assert not AuditEvent.objects.exists()
+
+
+_text = st.text(st.characters(codec="utf-8"), max_size=8) | st.sampled_from(
+    ["𠮷䶮", 'a"b\\c', "\n\t", ""]
+)
+_json = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | _text,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(_text, inner, max_size=4),
+    max_leaves=20,
+)
+
+
+@given(
+    payload=st.dictionaries(_text, _json, max_size=6),
+    action=_text,
+    object_type=_text,
+    object_id=_text,
+    actor=st.none() | st.integers(1, 10**6),
+    actor_name=_text,
+    seq=st.integers(1, 10**9),
+)
+def test_bulk_body_text_is_byte_identical_to_the_canonical_json_of_the_reloaded_body(
+    payload: dict[str, Any],
+    action: str,
+    object_type: str,
+    object_id: str,
+    actor: int | None,
+    actor_name: str,
+    seq: int,
+) -> None:
+    at = datetime(2026, 11, 25, 9, 30, 1, 123, tzinfo=UTC)
+    payload_json = canonical_json(payload)
+    expected = canonical_json(
+        _body(
+            region="430423100224",
+            seq=seq,
+            at=at,
+            actor=actor,
+            actor_name=actor_name,
+            action=action,
+            object_type=object_type,
+            object_id=object_id,
+            payload=json.loads(payload_json),
+        )
+    )
+    text = _BodyText(region="430423100224", at=at, actor=actor, actor_name=actor_name)
+    assert _plain(payload)
+    assert (
+        text(
+            seq=seq,
+            action=action,
+            object_type=object_type,
+            object_id=object_id,
+            payload_json=payload_json,
+        )
+        == expected
+    )
+
+
+def test_a_payload_with_number_keys_is_hashed_as_reloaded(regions: dict[str, Region]) -> None:
+    # {1:…, 2:…, 10:…} dumps as "1","2","10" and reloads to keys that sort "1","10","2"
+    payload: dict[Any, Any] = {1: "a", 2: "b", 10: {"x": [{3: 4}]}}
+    assert not _plain(payload)
+    with transaction.atomic():
+        audit_append_many(
+            actor=None,
+            region=regions[JIULONG],
+            events=[PendingEvent(action="test.keys", payload=payload), *_many(2)],
+        )
+    events = list(AuditEvent.objects.filter(region_id=JIULONG).order_by("seq"))
+    assert events[0].payload == {"1": "a", "2": "b", "10": {"x": [{"3": 4}]}}
+    assert all(event_hash(e.prev_hash, e) == e.hash for e in events)
+    assert audit_verify() == (3, None)
