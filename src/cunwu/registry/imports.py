@@ -415,6 +415,9 @@ HOUSEHOLD_COLUMNS = (
 )
 
 
+_ACTIVE: str = PersonStatus.ACTIVE.value
+
+
 class _Abort(Exception):
     """The import pass met its first error: roll back, then report through a full check."""
 
@@ -440,6 +443,7 @@ class _Sink:
         self._next: dict[type[Model], int] = {}
         self._stack: ExitStack | None = None
         self._copy: Any = None
+        self._wrap = connection.wrap_database_errors
         self._buffer: list[tuple[Any, ...]] = []
         self.households = array("q")  # the ids handed out: the households this pass creates
 
@@ -488,7 +492,7 @@ class _Sink:
         if self._copy is None:
             self._stack = ExitStack()
             self._copy = self._stack.enter_context(_copy_into(Person, PERSON_COLUMNS))
-        with connection.wrap_database_errors:
+        with self._wrap:
             self._copy.write_row(row)
 
     def pause(self) -> None:
@@ -664,6 +668,7 @@ class _Importer:
         self.text: Callable[[Any], str] = _text
         self.width = 1
         self.order: list[int] = []
+        self.pick: Callable[[list[Cell]], tuple[Cell, ...]] = operator.itemgetter(0)
         self.unnamed: list[int] = []
         self.households: dict[str, _Household] = {}
         # check: the first row of each ID number, keyed by its first 17 digits (they decide
@@ -713,6 +718,7 @@ class _Importer:
         # rows are padded to ``width`` cells; a missing column reads the always-blank last one
         self.width = max([*seen.values(), *self.unnamed, -1]) + 2
         self.order = [seen.get(c.header, self.width - 1) for c in COLUMNS]
+        self.pick = operator.itemgetter(*self.order)  # a row's cells in COLUMNS order
 
     # -- one row
 
@@ -722,7 +728,7 @@ class _Importer:
         if short > 0:
             cells.extend([""] * short)
         text = self.text
-        values = [text(cells[i]) for i in self.order]
+        values = list(map(text, self.pick(cells)))
         (number, group, address, tags, name, relation, id_number, pending, gender, birth_text,
          phone) = values[:_ETHNICITY]  # fmt: skip
         medical, pension = values[-2:]
@@ -813,7 +819,7 @@ class _Importer:
                 household.pk,
                 self.county,
                 *_person_values(fields),
-                PersonStatus.ACTIVE.value,
+                _ACTIVE,
                 None,
                 self.now,
                 self.now,
