@@ -50,8 +50,20 @@ PERMISSIONS: dict[str, set[str]] = {
         Role.TOWNSHIP_STAFF,
         Role.COUNTY_ADMIN,
     },
+    # enter the official holiday arrangement of a year (the working-day calendar)
+    "core.manage_calendar": {Role.COUNTY_ADMIN},
     # grant and revoke role assignments
     "accounts.manage_roles": {Role.COUNTY_ADMIN},
+    # see notices in scope, drafts and objections included (public ones need no permission)
+    "disclosure.view": set(_ALL_STAFF),
+    # draft, publish and withdraw notices
+    "disclosure.publish": {Role.VILLAGE_STAFF, Role.TOWNSHIP_STAFF, Role.COUNTY_ADMIN},
+    # the supervision committee signs off financial notices before they go public
+    "disclosure.signoff": {Role.SUPERVISOR},
+    # record the outcome of objections (the committee; the township when it steps in)
+    "disclosure.handle_objection": {Role.SUPERVISOR, Role.TOWNSHIP_STAFF},
+    # see which villages are late with their disclosures
+    "disclosure.view_overdue": {Role.SUPERVISOR, Role.TOWNSHIP_STAFF, Role.COUNTY_ADMIN},
 }
 
 # The lowest level at which a role may be assigned (a villager belongs to a village, …).

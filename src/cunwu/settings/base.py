@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "cunwu.core",
     "cunwu.accounts",
     "cunwu.registry",
+    "cunwu.disclosure",
     "cunwu.web",
     "cunwu.api",
 ]
