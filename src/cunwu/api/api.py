@@ -2,8 +2,9 @@
 
 Every answer that is not a success is JSON ``{"code": …, "message": …}`` with a Chinese message,
 whatever caused it: an expected failure (ApplicationError), a permission or scope check, bad
-parameters or an unreadable body, a missing or bad token, an unknown route or method, or an
-unexpected exception (logged, answered with a 500 that is still JSON).
+parameters or an unreadable body, a missing or bad token, an unknown route or method, the
+database being unreachable (503), or an unexpected exception (logged, answered with a 500 that
+is still JSON).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from functools import wraps
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.db import connection
+from django.db import DatabaseError, InterfaceError, OperationalError, connection
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.urls import URLPattern, URLResolver, re_path
 from django.views.decorators.csrf import csrf_exempt
@@ -28,6 +29,7 @@ from cunwu.api.regions import router as regions_router
 from cunwu.api.schemas import ERRORS
 from cunwu.core.errors import ApplicationError
 from cunwu.registry.api import router as registry_router
+from cunwu.web.middleware import DATABASE_DOWN_CODE, DATABASE_DOWN_MESSAGE, RETRY_AFTER_SECONDS
 
 logger = logging.getLogger("cunwu.api")
 
@@ -159,6 +161,16 @@ def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     if exc.status_code == 403 and "CSRF" in str(exc):
         return api.error(request, 403, "csrf_failed", "会话请求缺少有效的 CSRF 令牌")
     return api.error(request, exc.status_code, f"http_{exc.status_code}", "请求无法处理")
+
+
+@api.exception_handler(OperationalError)
+@api.exception_handler(InterfaceError)
+def database_unavailable(request: HttpRequest, exc: DatabaseError) -> HttpResponse:
+    # the server is down or the connection dropped: the transaction was rolled back
+    logger.warning("database unavailable at %s %s: %s", request.method, request.path, exc)
+    response = api.error(request, 503, DATABASE_DOWN_CODE, DATABASE_DOWN_MESSAGE)
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
 
 
 @api.exception_handler(Exception)
