@@ -4,6 +4,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from django.core.cache import cache
 
 from cunwu.accounts.models import User
 from cunwu.core.models import Region
@@ -14,6 +15,12 @@ from cunwu.testing import JIULONG, PERSONAS, make_household, make_id_number, mak
 @pytest.fixture(autouse=True)
 def _media_root(settings: Any, tmp_path_factory: pytest.TempPathFactory) -> None:
     settings.MEDIA_ROOT = tmp_path_factory.getbasetemp() / "media"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache() -> None:
+    """Rate-limit counters (kept in the cache) never carry over from one test to the next."""
+    cache.clear()
 
 
 @pytest.fixture

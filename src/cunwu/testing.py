@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from django.db.models import QuerySet
+
 from cunwu.accounts.models import Role, RoleAssignment, User
-from cunwu.core.models import Region
+from cunwu.accounts.security import SECURITY_ACTIONS
+from cunwu.core.models import AuditEvent, Region
 from cunwu.core.regionfile import level_of, parent_code
 from cunwu.registry.models import Household
 
@@ -42,6 +45,12 @@ BALI = "430423100227"
 KAIYUN = "430423100000"
 HENGSHAN = "430423000000"
 YANJIANG = "430422200215"
+
+
+def business_events() -> QuerySet[AuditEvent]:
+    """Audit events of the business, without the log-ins and refusals that every test
+    client's log-in and every refused request add (accounts.security)."""
+    return AuditEvent.objects.exclude(action__in=SECURITY_ACTIONS)
 
 
 def seed_regions() -> dict[str, Region]:

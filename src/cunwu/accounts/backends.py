@@ -1,4 +1,5 @@
-"""Log in by username or phone number, with lock-out after repeated failures."""
+"""Log in by username or phone number, with lock-out after repeated failures of an account
+and a 429 for a client (IP) after repeated failures of any accounts."""
 
 from __future__ import annotations
 
@@ -11,11 +12,25 @@ from django.db.models import F, Q
 from django.http import HttpRequest
 from django.utils import timezone
 
+from cunwu.core import ratelimit
+
 from .models import User
 
 
 class AccountLocked(Exception):
     """Raised to the login form when the account is locked."""
+
+
+def login_failures_key(request: HttpRequest) -> str:
+    return f"login_failures:{ratelimit.client_ip(request)}"
+
+
+def check_login_allowed(request: HttpRequest | None) -> None:
+    """Raise ``RateLimited`` when this client has used up its failed log-ins for the window
+    (``login_failures`` in ``CUNWU_RATE_LIMITS``; the failures are counted by
+    ``security.audit_login_failed``)."""
+    if request is not None:
+        ratelimit.check(login_failures_key(request), *ratelimit.configured("login_failures"))
 
 
 def find_user(login: str) -> User | None:
@@ -35,6 +50,8 @@ class PhoneOrUsernameBackend(ModelBackend):
     ) -> User | None:
         if username is None or password is None:
             return None
+        # a client that failed too often is refused before any password check (429)
+        check_login_allowed(request)
         user = find_user(username)
         if user is None:
             User().set_password(password)  # same work as a real check: no timing oracle

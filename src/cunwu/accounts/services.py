@@ -126,22 +126,14 @@ def _clean_phone(phone: str) -> str | None:
 
 
 def _check_password(password: str, user: User) -> None:
-    # Django's validators speak Chinese once zh-hans is active; management commands may
-    # run without an active language, so make it explicit
+    # Django's validators speak Chinese once zh-hans is active (the length rule is our own,
+    # accounts.validators); management commands may run without an active language
     with translation.override("zh-hans"):
         try:
             validate_password(password, user=user)
         except ValidationError as exc:
-            messages: list[str] = []
-            for error in exc.error_list:
-                if error.code == "password_too_short":
-                    # Django's zh-hans catalogue lacks this plural form and answers in English
-                    min_length = (error.params or {}).get("min_length", 8)
-                    messages.append(f"密码太短，至少需要{min_length}个字符。")
-                else:
-                    messages.extend(error.messages)
             raise ApplicationError(
-                "password_invalid", "".join(messages), field="password"
+                "password_invalid", "".join(exc.messages), field="password"
             ) from None
 
 

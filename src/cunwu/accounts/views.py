@@ -7,6 +7,10 @@ from typing import Any
 from django import forms
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.signals import user_login_failed
+from django.utils.decorators import method_decorator
+
+from cunwu.core.ratelimit import rate_limit
 
 from .backends import is_locked
 
@@ -26,11 +30,17 @@ class LoginForm(AuthenticationForm):
     def clean(self) -> dict[str, Any]:
         username = self.data.get("username", "")
         if username and is_locked(str(username)):
+            # no password check happens, but the attempt is still a failed log-in: audited
+            # and counted against the client like any other
+            user_login_failed.send(
+                sender=__name__, credentials={"username": str(username)}, request=self.request
+            )
             raise forms.ValidationError(self.error_messages["locked"], code="locked")
         cleaned = super().clean()
         return cleaned
 
 
+@method_decorator(rate_limit("login", methods=("POST",)), name="dispatch")
 class LoginView(auth_views.LoginView):
     form_class = LoginForm
     template_name = "accounts/login.html"

@@ -23,11 +23,13 @@ from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from cunwu.accounts.api import router as accounts_router
+from cunwu.accounts.security import audit_permission_denied
 from cunwu.api.audit import router as audit_router
 from cunwu.api.auth import AUTH
 from cunwu.api.regions import router as regions_router
 from cunwu.api.schemas import ERRORS
 from cunwu.core.errors import ApplicationError
+from cunwu.core.ratelimit import RateLimited
 from cunwu.registry.api import router as registry_router
 from cunwu.web.middleware import DATABASE_DOWN_CODE, DATABASE_DOWN_MESSAGE, RETRY_AFTER_SECONDS
 
@@ -125,7 +127,15 @@ def application_error(request: HttpRequest, exc: ApplicationError) -> HttpRespon
 
 @api.exception_handler(PermissionDenied)
 def permission_denied(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
+    audit_permission_denied(request, exc)
     return api.error(request, 403, "forbidden", "没有权限执行此操作")
+
+
+@api.exception_handler(RateLimited)
+def rate_limited(request: HttpRequest, exc: RateLimited) -> HttpResponse:
+    response = api.error(request, 429, "rate_limited", exc.message)
+    response["Retry-After"] = str(exc.retry_after)
+    return response
 
 
 @api.exception_handler(Http404)

@@ -17,6 +17,9 @@ ACTION_LABELS: dict[str, str] = {
     "accounts.token_revoke": "停用接口令牌",
     "accounts.user_admin_create": "后台新建用户",
     "accounts.user_admin_change": "后台修改用户",
+    "accounts.login": "登录",
+    "accounts.login_failed": "登录失败",
+    "accounts.permission_denied": "越权访问被拒绝",
     "registry.household_create": "新建户",
     "registry.household_update": "修改户信息",
     "registry.person_registered": "登记家庭成员",
@@ -48,6 +51,7 @@ OBJECT_LABELS: dict[str, str] = {
     "accounts.user": "用户",
     "accounts.roleassignment": "角色授权",
     "accounts.apitoken": "接口令牌",
+    "path": "页面或接口",
 }
 
 PAYLOAD_LABELS: dict[str, str] = {
@@ -84,6 +88,15 @@ PAYLOAD_LABELS: dict[str, str] = {
     "format": "格式",
     "changed": "修改项",
     "id_pending_reason": "暂无身份证号原因",
+    "ip": "IP地址",
+    "via": "登录入口",
+    "login": "登录名（脱敏）",
+    "unknown_user": "无此用户",
+    "failed_logins": "连续失败次数",
+    "locked_until": "锁定至",
+    "method": "请求方式",
+    "path": "地址",
+    "reason": "原因",
     "gender": "性别",
     "birth_date": "出生日期",
     "ethnicity": "民族",

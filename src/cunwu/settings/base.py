@@ -42,6 +42,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "cunwu.web.security.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "cunwu.web.middleware.DatabaseUnavailableMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -50,7 +51,10 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "cunwu.web.security.StaffSessionMiddleware",
+    "cunwu.web.security.RateLimitMiddleware",
     "cunwu.web.middleware.RejectNulMiddleware",
+    "cunwu.web.security.PermissionDeniedAuditMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -107,7 +111,7 @@ PASSWORD_HASHERS = [
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "cunwu.accounts.validators.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -117,6 +121,29 @@ LOGOUT_REDIRECT_URL = "accounts:login"
 # Lock-out: this many failed log-ins within the window lock the account for the window.
 CUNWU_LOGIN_MAX_FAILURES = env.int("CUNWU_LOGIN_MAX_FAILURES", default=5)
 CUNWU_LOGIN_LOCK_MINUTES = env.int("CUNWU_LOGIN_LOCK_MINUTES", default=15)
+# Rate limits per client IP, name → (requests, seconds); see core.ratelimit.DEFAULT_LIMITS:
+# login (form posts), login_failures, api_token_failures, public (requests of anyone not
+# logged in), audit_denied (refusals audited per user). Counted in the "default" cache.
+CUNWU_RATE_LIMITS: dict[str, tuple[int, int]] = {}
+# The LocMem cache counts per process; with several worker processes use a shared cache
+# (DatabaseCache or Redis, see docs/deploy.md) through CACHE_URL.
+CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://cunwu")}
+
+# Sessions: villagers stay logged in for two weeks; staff (every other role) are logged out
+# after CUNWU_STAFF_IDLE_MINUTES without a request and CUNWU_STAFF_SESSION_HOURS after log-in
+# (web.security.StaffSessionMiddleware).
+SESSION_COOKIE_AGE = 14 * 24 * 3600
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CUNWU_STAFF_IDLE_MINUTES = env.int("CUNWU_STAFF_IDLE_MINUTES", default=30)
+CUNWU_STAFF_SESSION_HOURS = env.int("CUNWU_STAFF_SESSION_HOURS", default=8)
+
+# Browser protections: the CSP is sent by web.security.ContentSecurityPolicyMiddleware
+# (CUNWU_CSP overrides it); the rest by Django's security and clickjacking middleware.
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文")]

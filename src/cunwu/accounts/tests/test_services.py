@@ -226,7 +226,7 @@ def test_user_create_makes_an_account_that_logs_in_by_username_or_phone(
 @pytest.mark.parametrize(
     ("overrides", "field", "message"),
     [
-        ({"password": "123"}, "password", "密码太短，至少需要8个字符。"),
+        ({"password": "123"}, "password", "密码太短，至少需要10个字符。"),
         ({"password": "zhaoliu1"}, "password", "密码跟 用户名 太相似了。"),
         ({"password": "password"}, "password", "这个密码太常见了。"),
         ({"phone": "12345"}, "phone", "格式不正确"),

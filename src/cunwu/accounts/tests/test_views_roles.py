@@ -9,8 +9,8 @@ from django.utils import timezone
 
 from cunwu.accounts.models import ApiToken, Role, RoleAssignment, User
 from cunwu.accounts.services import token_create
-from cunwu.core.models import AuditEvent, Region
-from cunwu.testing import BALI, JIULONG, KAIYUN, YANJIANG, make_user
+from cunwu.core.models import Region
+from cunwu.testing import BALI, JIULONG, KAIYUN, YANJIANG, business_events, make_user
 
 Persona = Callable[[str], User]
 
@@ -187,7 +187,7 @@ def test_grant_form_bad_input_shows_the_chinese_error_and_changes_nothing(
     assert response.status_code == 200
     assert message in response.content.decode()
     assert RoleAssignment.objects.count() == before
-    assert not AuditEvent.objects.exists()
+    assert not business_events().exists()
 
 
 def test_grant_form_refuses_a_duplicate(client: Client, persona: Persona) -> None:
@@ -271,7 +271,7 @@ def test_create_user_form_creates_and_the_user_can_log_in(client: Client, person
 @pytest.mark.parametrize(
     ("overrides", "message"),
     [
-        ({"password": "123", "password2": "123"}, "密码太短，至少需要8个字符。"),
+        ({"password": "123", "password2": "123"}, "密码太短，至少需要10个字符。"),
         ({"password2": "Other-2026!"}, "两次输入的密码不一致"),
         ({"phone": "12345"}, "联系电话“12345”格式不正确"),
         ({"username": ADMIN}, f"用户名“{ADMIN}”已被使用"),

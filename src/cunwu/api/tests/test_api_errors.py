@@ -11,9 +11,9 @@ from django.test import Client
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from cunwu.core.models import AuditEvent, Region
+from cunwu.core.models import Region
 from cunwu.registry.models import Household, LifeEvent, Person
-from cunwu.testing import JIULONG, make_id_number
+from cunwu.testing import JIULONG, business_events, make_id_number
 
 from .conftest import ApiClient
 
@@ -25,7 +25,7 @@ def _rows() -> tuple[int, int, int, int]:
         Household.objects.count(),
         Person.objects.count(),
         LifeEvent.objects.count(),
-        AuditEvent.objects.count(),
+        business_events().count(),
     )
 
 

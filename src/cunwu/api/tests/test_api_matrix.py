@@ -17,7 +17,15 @@ from cunwu.accounts.models import User
 from cunwu.core.models import AuditEvent, Region, VillageGroup
 from cunwu.core.services.audit import audit_verify
 from cunwu.registry.models import Household, IncomeRecord, LifeEvent, Person
-from cunwu.testing import BALI, JIULONG, KAIYUN, YANJIANG, make_household, make_id_number
+from cunwu.testing import (
+    BALI,
+    JIULONG,
+    KAIYUN,
+    YANJIANG,
+    business_events,
+    make_household,
+    make_id_number,
+)
 
 from .conftest import ApiClient
 
@@ -110,7 +118,7 @@ def _snapshot() -> tuple[Any, ...]:
         list(Person.objects.order_by("pk").values_list()),
         LifeEvent.objects.count(),
         IncomeRecord.objects.count(),
-        AuditEvent.objects.count(),
+        business_events().count(),
     )
 
 

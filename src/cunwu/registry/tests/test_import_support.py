@@ -9,9 +9,9 @@ from typing import Any
 
 from openpyxl import Workbook
 
-from cunwu.core.models import AuditEvent
 from cunwu.registry.imports import HEADERS
 from cunwu.registry.models import Household, LifeEvent, Person
+from cunwu.testing import business_events
 
 
 def row(**values: Any) -> dict[str, Any]:
@@ -53,5 +53,5 @@ def counts() -> tuple[int, int, int, int]:
         Household.objects.count(),
         Person.objects.count(),
         LifeEvent.objects.count(),
-        AuditEvent.objects.count(),
+        business_events().count(),
     )

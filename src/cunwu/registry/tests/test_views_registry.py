@@ -24,7 +24,7 @@ from cunwu.registry.models import (
     PersonStatus,
 )
 from cunwu.registry.services import PersonData, person_add, person_id_number, person_update
-from cunwu.testing import BALI, JIULONG, YANJIANG, make_household, make_id_number
+from cunwu.testing import BALI, JIULONG, YANJIANG, business_events, make_household, make_id_number
 
 YESTERDAY = timezone.localdate() - timedelta(days=1)
 
@@ -40,7 +40,7 @@ def _counts() -> tuple[int, int, int, int, int]:
         Person.objects.count(),
         LifeEvent.objects.count(),
         IncomeRecord.objects.count(),
-        AuditEvent.objects.count(),
+        business_events().count(),
     )
 
 
