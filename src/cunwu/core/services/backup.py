@@ -219,8 +219,6 @@ def backup_create(
     a reader never sees half a backup, and a crash leaves the previous one.
     """
     conn = connections[using]
-    if conn.in_atomic_block:
-        raise RuntimeError("a backup takes its own snapshot: call it outside any transaction")
     if conn.vendor not in DUMPS:
         raise ApplicationError("backup_vendor", f"不支持备份 {conn.vendor} 数据库")
     if target.is_dir():
@@ -228,6 +226,8 @@ def backup_create(
     if not target.parent.is_dir():
         raise ApplicationError("backup_target_dir", f"目录{target.parent}不存在")
     program = find_pg_program("pg_dump") if conn.vendor == "postgresql" else ""
+    if conn.in_atomic_block:
+        raise RuntimeError("a backup takes its own snapshot: call it outside any transaction")
     member = DUMPS[conn.vendor]
     with tempfile.TemporaryDirectory(prefix=".cunwu-backup-", dir=target.parent) as tmp:
         dump = Path(tmp) / member
@@ -397,8 +397,6 @@ def backup_restore(
     the manifest's. Stop the site and the workers first: the restore replaces everything.
     """
     conn = connections[using]
-    if conn.in_atomic_block:
-        raise RuntimeError("a restore replaces the database: call it outside any transaction")
     manifest = backup_manifest(source)
     if manifest.vendor != conn.vendor:
         raise ApplicationError(
@@ -413,6 +411,8 @@ def backup_restore(
             "将无法解密，也无法按身份证号查找。请设置备份时的密钥后再恢复；"
             "确需恢复请加 --ignore-key-mismatch",
         )
+    if conn.in_atomic_block:
+        raise RuntimeError("a restore replaces the database: call it outside any transaction")
     program = ""
     if conn.vendor == "postgresql":
         program = pg_restore or find_pg_program("pg_restore")
@@ -452,7 +452,7 @@ def backup_restore(
             counts = _count(cursor, conn.ops.quote_name, manifest.counts, existing)
         pending, unknown = _migration_state(conn)
     except (DatabaseError, sqlite3.Error) as exc:
-        raise ApplicationError("database_unavailable", f"无法写入数据库：{exc}") from exc
+        raise ApplicationError("database_unavailable", f"无法连接或写入数据库：{exc}") from exc
     differ = [t for t, n in manifest.counts.items() if counts.get(t) != n]
     if differ:
         details = "、".join(

@@ -32,7 +32,9 @@ from cunwu.testing import BALI, make_household, make_id_number
 
 from .cli import django_table_counts, query, run_cunwu, scratch_postgres, sqlite_url, table_counts
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# a backup takes its own snapshot and a restore replaces the database: neither runs inside
+# the transaction of a test, so the tests that make a backup commit their data
+committed = pytest.mark.django_db(transaction=True)
 
 PERSONS = "SELECT id, name, id_number_enc, id_number_index FROM registry_person ORDER BY id"
 CHAIN = "SELECT region_id, seq, hash FROM core_auditevent ORDER BY region_id, seq"
@@ -99,6 +101,7 @@ def _members(path: Path) -> dict[str, bytes]:
         return out
 
 
+@committed
 def test_backup_restored_into_an_empty_database_holds_the_same_rows_and_chain(
     tmp_path: Path, data: dict[str, int], empty_database: str
 ) -> None:
@@ -147,6 +150,7 @@ def test_backup_restored_into_an_empty_database_holds_the_same_rows_and_chain(
     assert query(empty_database, CHAIN) == _query_here(CHAIN)
 
 
+@committed
 def test_restore_refuses_a_backup_made_under_another_field_key(
     tmp_path: Path, data: dict[str, int], settings: Any
 ) -> None:
@@ -165,6 +169,7 @@ def test_restore_refuses_a_backup_made_under_another_field_key(
     assert django_table_counts() == data
 
 
+@committed
 def test_the_manifest_carries_a_key_fingerprint_never_the_key(
     tmp_path: Path, data: dict[str, int], settings: Any
 ) -> None:
@@ -251,6 +256,7 @@ def test_restore_refuses_a_backup_of_the_other_database_vendor(
     )
 
 
+@committed
 def test_a_damaged_dump_is_refused_and_the_target_stays_empty(
     tmp_path: Path, data: dict[str, int], empty_database: str
 ) -> None:
@@ -270,6 +276,7 @@ def test_a_damaged_dump_is_refused_and_the_target_stays_empty(
 
 
 @pytest.mark.skipif(connection.vendor != "sqlite", reason="an in-memory SQLite database")
+@committed
 def test_an_in_memory_database_cannot_be_restored_into(
     tmp_path: Path, data: dict[str, int]
 ) -> None:

@@ -121,7 +121,7 @@ def test_an_import_killed_midway_leaves_nothing_and_a_rerun_imports_exactly(
     assert before["registry_person"] == 3  # the fixture's household, which must survive
     csv = _spreadsheet(tmp_path / "households.csv")
     command = [sys.executable, "-m", "cunwu", "import", "households", str(csv)]
-    child = subprocess.Popen(  # noqa: S603
+    child = subprocess.Popen(
         [*command, "--village", JIULONG],
         env=child_env(db_url),
         cwd=ROOT,
