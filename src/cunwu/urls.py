@@ -8,6 +8,8 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("accounts/", include("cunwu.accounts.urls")),
     path("registry/", include("cunwu.registry.urls")),
+    path("disclosure/", include("cunwu.disclosure.urls")),
+    path("public/", include("cunwu.disclosure.urls_public")),
     path("", include("cunwu.web.urls")),
 ]
 

@@ -11,8 +11,8 @@ from typing import Any
 import nh3
 
 from cunwu.core.errors import ApplicationError
-from cunwu.core.idnumber import mask_id_number
 from cunwu.core.formatting import mask_phone
+from cunwu.core.idnumber import mask_id_number
 
 MAX_TITLE = 120
 MAX_BODY = 50_000

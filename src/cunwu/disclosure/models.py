@@ -163,6 +163,12 @@ class Notice(models.Model):
         rows: list[list[Any]] = (self.table or {}).get("rows", [])
         return rows
 
+    @property
+    def labelled_rows(self) -> list[list[tuple[str, Any]]]:
+        """Each cell with its column's header (a phone shows a table row as labelled lines)."""
+        columns = self.columns
+        return [list(zip(columns, row, strict=False)) for row in self.rows]
+
 
 class Attachment(models.Model):
     """A PDF or image attached to a notice (checked by content, not by name)."""

@@ -102,9 +102,7 @@ def public_notices(
     *, region: Region, q: str = "", category: str = "", current: bool | None = None
 ) -> QuerySet[Notice]:
     """What the portal shows of a village (or township): published notices, never drafts."""
-    qs = Notice.objects.filter(region=region, status__in=PUBLIC_STATUSES).select_related(
-        "region"
-    )
+    qs = Notice.objects.filter(region=region, status__in=PUBLIC_STATUSES).select_related("region")
     if category in Category.values:
         qs = qs.filter(category=category)
     if current is True:
@@ -185,11 +183,7 @@ def _last_period(frequency: str, deadline_day: int, today: date) -> tuple[str, d
         start = date(year, month, 1)
         after = date(year + (month + step - 1) // 12, (month + step - 1) % 12 + 1, deadline_day)
         if after < today:
-            label = (
-                f"{year}年{month}月"
-                if step == 1
-                else f"{year}年第{(month - 1) // 3 + 1}季度"
-            )
+            label = f"{year}年{month}月" if step == 1 else f"{year}年第{(month - 1) // 3 + 1}季度"
             return label, start, after
     raise AssertionError("unreachable")  # pragma: no cover
 

@@ -18,12 +18,12 @@ from django.db.models import Q
 from django.utils import timezone
 
 from cunwu.accounts.permissions import require
+from cunwu.core import workdays
 from cunwu.core.crypto import encrypt_text
 from cunwu.core.errors import ApplicationError
 from cunwu.core.formatting import mask_phone, normalize_phone
 from cunwu.core.models import Region
 from cunwu.core.services.audit import audit_append, canonical_json
-from cunwu.core import workdays
 
 from . import content
 from .models import (
@@ -96,7 +96,7 @@ def _fix_period(notice: Notice, today: date) -> None:
     if not notice.has_period:
         return
     start = max(notice.period_start or today, today)
-    unit = "working" if notice.period_unit == PeriodUnit.WORKING else "natural"
+    unit: workdays.Unit = "working" if notice.period_unit == PeriodUnit.WORKING else "natural"
     span = workdays.period(start, notice.period_days, unit)
     notice.period_start = start
     notice.period_end = span.end
@@ -219,7 +219,9 @@ def attachment_add(*, actor: Any, notice: Notice, name: str, data: bytes) -> Att
     notice = _locked(notice, NoticeStatus.DRAFT)
     if notice.attachments.count() >= content.MAX_ATTACHMENTS:
         raise ApplicationError(
-            "attachments_too_many", f"每条公告至多{content.MAX_ATTACHMENTS}个附件", field="attachment"
+            "attachments_too_many",
+            f"每条公告至多{content.MAX_ATTACHMENTS}个附件",
+            field="attachment",
         )
     content_type, extension, sha256 = content.check_attachment(name, data)
     name = (name.rsplit("/", 1)[-1] or "附件")[:200]
@@ -380,9 +382,9 @@ def notices_close_due(*, today: date | None = None) -> int:
     """Close every notice whose period ended before ``today``; safe to run twice or at once
     from two workers (each notice is claimed under a row lock and re-checked)."""
     today = today or timezone.localdate()
-    due = Notice.objects.filter(
-        status=NoticeStatus.PUBLISHED, period_end__lt=today
-    ).values_list("pk", flat=True)
+    due = Notice.objects.filter(status=NoticeStatus.PUBLISHED, period_end__lt=today).values_list(
+        "pk", flat=True
+    )
     return sum(_close(pk, today) for pk in list(due))
 
 
@@ -412,9 +414,7 @@ def objection_submit(
     if not text:
         raise ApplicationError("objection_text", "请填写异议内容", field="text")
     if len(text) > MAX_OBJECTION or "\x00" in text:
-        raise ApplicationError(
-            "objection_text", f"异议内容不能超过{MAX_OBJECTION}字", field="text"
-        )
+        raise ApplicationError("objection_text", f"异议内容不能超过{MAX_OBJECTION}字", field="text")
     name = " ".join(name.split())[:50]
     logged_in = user is not None and getattr(user, "is_authenticated", False)
     clean_phone = ""

@@ -14,6 +14,7 @@ NAV: list[tuple[str, str, str]] = [
     ("户籍人口", "registry:household_list", "registry.view"),
     ("导入", "registry:import_start", "registry.edit"),
     ("村民小组", "group_list", "core.manage_groups"),
+    ("三务公开", "disclosure:notice_list", "disclosure.view"),
     ("审计", "audit_list", "core.view_audit"),
     ("角色授权", "accounts:assignment_list", "accounts.manage_roles"),
 ]

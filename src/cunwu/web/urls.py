@@ -1,6 +1,4 @@
-from django.templatetags.static import static
 from django.urls import path
-from django.views.generic import RedirectView
 
 from . import views, views_admin
 
@@ -8,7 +6,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     # browsers ask for /favicon.ico whatever the page says
-    path("favicon.ico", RedirectView.as_view(url=static("web/favicon.svg"), permanent=True)),
+    path("favicon.ico", views.favicon),
     path("groups/", views_admin.group_list, name="group_list"),
     path("groups/new/", views_admin.group_create, name="group_create"),
     path("groups/<int:pk>/rename/", views_admin.group_rename, name="group_rename"),

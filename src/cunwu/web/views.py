@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect, JsonResponse
 from django.shortcuts import render
+from django.templatetags.static import static
+from django.views.decorators.http import require_GET
 
 from cunwu.accounts.permissions import scope_prefixes, user_scope_name
 from cunwu.registry.selectors import scope_counts
@@ -45,3 +47,9 @@ def error_404(request: HttpRequest, exception: Exception | None = None) -> HttpR
 
 def error_500(request: HttpRequest) -> HttpResponse:
     return _error(request, 500, "系统出错了，请稍后再试")
+
+
+@require_GET
+def favicon(request: HttpRequest) -> HttpResponse:
+    """Browsers ask for /favicon.ico whatever the page says: send them to the static icon."""
+    return HttpResponsePermanentRedirect(static("web/favicon.svg"))

@@ -44,7 +44,9 @@ def test_a_valid_token_authenticates_its_user(persona: Callable[[str], User]) ->
         "roles": [{
             "role": "township_staff", "role_label": "乡镇干部", "region": "430423100000",
             "region_name": "衡山县开云镇",
-            "permissions": ["core.manage_groups", "core.view_audit", "registry.edit",
+            "permissions": ["core.manage_groups", "core.view_audit",
+                            "disclosure.handle_objection", "disclosure.publish",
+                            "disclosure.view", "disclosure.view_overdue", "registry.edit",
                             "registry.export", "registry.view", "registry.view_full_id"],
         }],
     }  # fmt: skip

@@ -10,8 +10,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from cunwu.accounts.models import User
-from cunwu.core.errors import ApplicationError
 from cunwu.core import workdays
+from cunwu.core.errors import ApplicationError
 from cunwu.core.models import AuditEvent, Region
 from cunwu.core.services.audit import audit_verify
 from cunwu.disclosure import content, services
@@ -281,9 +281,7 @@ def test_upheld_objection_returns_the_notice_and_pending_ones_hold_it_open(
     assert first.status == ObjectionStatus.UPHELD
     assert first.handled_by == committee
     actions = list(
-        AuditEvent.objects.filter(action__startswith="disclosure.").values_list(
-            "action", flat=True
-        )
+        AuditEvent.objects.filter(action__startswith="disclosure.").values_list("action", flat=True)
     )
     assert actions == [
         "disclosure.notice_create",
