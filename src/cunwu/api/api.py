@@ -30,6 +30,8 @@ from cunwu.api.regions import router as regions_router
 from cunwu.api.schemas import ERRORS
 from cunwu.core.errors import ApplicationError
 from cunwu.core.ratelimit import RateLimited
+from cunwu.disclosure.api import public_router as disclosure_public_router
+from cunwu.disclosure.api import router as disclosure_router
 from cunwu.registry.api import router as registry_router
 from cunwu.web.middleware import DATABASE_DOWN_CODE, DATABASE_DOWN_MESSAGE, RETRY_AFTER_SECONDS
 
@@ -100,6 +102,8 @@ api.add_router("/", accounts_router)
 api.add_router("/", regions_router)
 api.add_router("/", registry_router)
 api.add_router("/audit", audit_router)
+api.add_router("/", disclosure_router)
+api.add_router("/", disclosure_public_router)
 
 
 class HealthOut(Schema):

@@ -83,7 +83,9 @@ def _operations() -> list[tuple[str, str, bool]]:
 
 
 @pytest.mark.django_db
-def test_protected_operations_need_credentials(regions: Any) -> None:
+def test_protected_operations_need_credentials(regions: Any, settings: Any) -> None:
+    # every operation is called with a bad token: more than the per-client limit of those
+    settings.CUNWU_RATE_LIMITS = {"api_token_failures": (1000, 900)}
     client = Client(raise_request_exception=False)
     operations = _operations()
     protected = [op for op in operations if op[2]]
@@ -97,4 +99,5 @@ def test_protected_operations_need_credentials(regions: Any) -> None:
         )
         assert wrong.status_code == 401, (method, path, wrong.status_code)
     public = {path for method, path, is_protected in operations if not is_protected}
-    assert public == {"/api/v1/health"}
+    assert "/api/v1/health" in public
+    assert all(p == "/api/v1/health" or p.startswith("/api/v1/public/") for p in public), public
