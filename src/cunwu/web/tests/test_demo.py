@@ -11,6 +11,7 @@ from django.test import override_settings
 from cunwu.core.idnumber import validate_id_number
 from cunwu.core.models import AuditEvent, Region
 from cunwu.core.services.audit import audit_verify
+from cunwu.disclosure.models import Notice, Objection
 from cunwu.registry.models import Household, Person
 from cunwu.registry.services import person_id_number
 from cunwu.web import demo
@@ -27,7 +28,15 @@ def small_demo(regions: dict[str, Region], monkeypatch: pytest.MonkeyPatch) -> N
 
 def test_demo_load_creates_seven_villages_and_one_user_per_role(small_demo: None) -> None:
     created = demo.demo_load()
-    assert created == {"households": 42, "users": 7}
+    assert created == {"households": 42, "users": 7, "notices": 4}
+    statuses = dict(Notice.objects.values_list("title", "status"))
+    assert statuses == {
+        "2026年第三季度村务公开": "published",
+        "2026年度耕地地力保护补贴发放名单公示": "published",
+        "关于拟确定发展对象的公示": "published",
+        "2026年10月财务收支公开": "pending_signoff",
+    }
+    assert Objection.objects.filter(status="pending").count() == 1
     per_village = dict(
         Household.objects.values_list("village__name").annotate(n=Count("pk")).order_by()
     )

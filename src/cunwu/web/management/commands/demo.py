@@ -25,9 +25,10 @@ class Command(BaseCommand):
             created = demo_load()
         except ApplicationError as exc:
             raise CommandError(exc.message) from exc
-        if created["users"] or created["households"]:
+        if created["users"] or created["households"] or created["notices"]:
             self.stdout.write(
-                f"演示数据已加载：新增 {created['households']} 户、{created['users']} 个账号"
+                f"演示数据已加载：新增 {created['households']} 户、{created['users']} 个账号、"
+                f"{created['notices']} 条公告"
             )
         else:
             self.stdout.write("演示数据已存在，未做改动")
