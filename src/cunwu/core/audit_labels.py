@@ -7,6 +7,7 @@ ACTION_LABELS: dict[str, str] = {
     "core.group_create": "新建村民小组",
     "core.group_rename": "村民小组改名",
     "core.regions_import": "导入行政区划",
+    "core.holiday_year_set": "录入节假日安排",
     "accounts.assignment_grant": "授予角色",
     "accounts.assignment_revoke": "撤销角色",
     "accounts.user_create": "新建用户",
@@ -55,6 +56,7 @@ ACTION_LABELS: dict[str, str] = {
 OBJECT_LABELS: dict[str, str] = {
     "core.villagegroup": "村民小组",
     "core.region": "行政区划",
+    "core.calendaryear": "节假日安排",
     "disclosure.notice": "公告",
     "disclosure.objection": "异议",
     "registry.household": "户",
@@ -120,6 +122,10 @@ PAYLOAD_LABELS: dict[str, str] = {
     "labour_ability": "劳动技能",
     "work_status": "务工状况",
     "work_place": "务工地点",
+    "source": "来源",
+    "holidays": "放假天数",
+    "workdays": "调休上班天数",
+    "days": "日期安排",
     "medical_insurance": "参加医保",
     "pension_insurance": "参加养老保险",
 }

@@ -1,4 +1,4 @@
-"""Regions (行政区划), village groups (村民小组) and the audit chain (审计链)."""
+"""Regions (行政区划), village groups (村民小组), the audit chain (审计链) and holidays (节假日)."""
 
 from __future__ import annotations
 
@@ -159,3 +159,75 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.region_id}#{self.seq} {self.action}"
+
+
+class HolidayKind(models.TextChoices):
+    HOLIDAY = "holiday", "放假"
+    WORKDAY = "workday", "调休上班"
+
+
+class CalendarSource(models.TextChoices):
+    # chinese-calendar's data for the year; entered days only correct single dates
+    BUILTIN = "builtin", "内置"
+    # the year's whole arrangement was entered (a year chinese-calendar does not know)
+    ENTERED = "entered", "录入"
+
+
+class CalendarYear(models.Model):
+    """A year whose official holiday arrangement (国务院办公厅通知) is known to the app.
+
+    A year chinese-calendar ships needs no row; it gets one (source ``builtin``) only when an
+    admin corrects some of its dates. A later year gets one (source ``entered``) when its whole
+    arrangement has been entered: from then on it counts as known, and every date not entered
+    follows the week (Monday to Friday work).
+    """
+
+    year = models.PositiveSmallIntegerField("年份", primary_key=True)
+    source = models.CharField("来源", max_length=10, choices=CalendarSource.choices)
+    note = models.CharField("依据", max_length=200, blank=True)
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="录入人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    entered_at = models.DateTimeField("录入时间")
+
+    class Meta:
+        verbose_name = verbose_name_plural = "节假日年度"
+        ordering: ClassVar = ["year"]
+
+    def __str__(self) -> str:
+        return f"{self.year}年"
+
+
+class HolidayDay(models.Model):
+    """One entered date of the official arrangement: a holiday (放假) or a make-up workday
+    (调休上班). It overrides chinese-calendar for that date."""
+
+    date = models.DateField("日期", unique=True)
+    kind = models.CharField("类型", max_length=10, choices=HolidayKind.choices)
+    name = models.CharField("名称", max_length=30, blank=True)
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="录入人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    entered_at = models.DateTimeField("录入时间")
+
+    class Meta:
+        verbose_name = verbose_name_plural = "节假日"
+        ordering: ClassVar = ["date"]
+        constraints: ClassVar = [
+            models.CheckConstraint(
+                condition=models.Q(kind__in=["holiday", "workday"]), name="holiday_kind_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.get_kind_display()}"
