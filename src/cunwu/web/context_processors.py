@@ -16,6 +16,7 @@ NAV: list[tuple[str, str, str]] = [
     ("村民小组", "group_list", "core.manage_groups"),
     ("三务公开", "disclosure:notice_list", "disclosure.view"),
     ("审计", "audit_list", "core.view_audit"),
+    ("节假日", "calendar", "core.manage_calendar"),
     ("角色授权", "accounts:assignment_list", "accounts.manage_roles"),
 ]
 

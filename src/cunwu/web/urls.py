@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_admin
+from . import views, views_admin, views_calendar
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -13,4 +13,5 @@ urlpatterns = [
     path("audit/", views_admin.audit_list, name="audit_list"),
     path("audit/verify/", views_admin.audit_verify_page, name="audit_verify_page"),
     path("audit/<int:pk>/", views_admin.audit_detail, name="audit_detail"),
+    path("calendar/", views_calendar.calendar_page, name="calendar"),
 ]
