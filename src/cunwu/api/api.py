@@ -26,6 +26,7 @@ from cunwu.accounts.api import router as accounts_router
 from cunwu.accounts.security import audit_permission_denied
 from cunwu.api.audit import router as audit_router
 from cunwu.api.auth import AUTH
+from cunwu.api.calendar import router as calendar_router
 from cunwu.api.regions import router as regions_router
 from cunwu.api.schemas import ERRORS
 from cunwu.core.errors import ApplicationError
@@ -104,6 +105,7 @@ api.add_router("/", registry_router)
 api.add_router("/audit", audit_router)
 api.add_router("/", disclosure_router)
 api.add_router("/", disclosure_public_router)
+api.add_router("/", calendar_router)
 
 
 class HealthOut(Schema):

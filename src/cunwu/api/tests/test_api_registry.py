@@ -36,6 +36,7 @@ def test_openapi_schema_loads_and_lists_every_path(client: Client, db: None) -> 
     assert sorted(schema["paths"]) == [
         "/api/v1/audit/events",
         "/api/v1/audit/history/{object_type}/{object_id}",
+        "/api/v1/calendar/{year}",
         "/api/v1/groups",
         "/api/v1/health",
         "/api/v1/households",
