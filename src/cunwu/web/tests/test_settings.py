@@ -15,7 +15,7 @@ PROD_ENV = {
 
 def _cunwu(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     clean = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "SECRET_KEY"}}
-    return subprocess.run(  # noqa: S603 (our own interpreter and module)
+    return subprocess.run(
         [sys.executable, "-m", "cunwu", *args],
         env={**clean, **env},
         capture_output=True,
