@@ -35,7 +35,9 @@ import io
 import json
 import logging
 import operator
+import queue
 import re
+import threading
 import zipfile
 from array import array
 from collections.abc import Callable, Iterable, Iterator
@@ -191,6 +193,8 @@ LOSSY_ID = (
 STORED_ERRORS = 1000
 MAX_REPORTED_ERRORS = 200_000
 PROGRESS_EVERY = 1000
+# persons per batch of the PostgreSQL writer thread (and per block of ids it takes)
+WRITE_BATCH = 5000
 ALLOWED_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".csv")
 # about 330 000 rows: reading an xlsx takes some 20 times its size in memory (calamine)
 XLSX_MAX_BYTES = 32 * 1024 * 1024
@@ -436,7 +440,7 @@ class _Sink:
     ``INSERT … SELECT``.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, *, batch_size: int = 0) -> None:
         self.postgres = connection.vendor == "postgresql"
         self.side = connections.create_connection(DEFAULT_DB_ALIAS) if self.postgres else None
         self._pool: dict[type[Model], list[int]] = {}
@@ -446,6 +450,12 @@ class _Sink:
         self._wrap = connection.wrap_database_errors
         self._buffer: list[tuple[Any, ...]] = []
         self.households = array("q")  # the ids handed out: the households this pass creates
+        self.batch_size = batch_size or WRITE_BATCH
+        # PostgreSQL with the households stored first (see ``stream``)
+        self.streaming = False
+        self._writer: _Writer | None = None
+        self._immediate: list[str] = []
+        self._life_event: tuple[Any, ...] = ()
 
     # -- ids
 
@@ -482,8 +492,50 @@ class _Sink:
 
     # -- persons, streamed
 
+    def stream(
+        self,
+        household_rows: Iterable[tuple[Any, ...]],
+        *,
+        kind: str,
+        when: date,
+        actor_id: int | None,
+        at: datetime,
+    ) -> None:
+        """PostgreSQL, the households known in full before their members: store them now, so
+        that the checks of the foreign keys to them need not wait for the commit. From here
+        on a thread (:class:`_Writer`) writes the persons batch by batch, each batch with its
+        life events, and the server checks each batch's foreign keys at once while Python
+        checks the next rows, instead of all of them after the last row."""
+        self.insert(Household, HOUSEHOLD_COLUMNS, household_rows)
+        self._immediate = [
+            *_foreign_keys(Person, "household_id"),
+            *_foreign_keys(LifeEvent, "household_id"),
+            *_foreign_keys(LifeEvent, "person_id"),
+        ]
+        self._set_constraints("IMMEDIATE")
+        self._life_event = (kind, when, "{}", actor_id, at)
+        self.streaming = True
+
+    def _set_constraints(self, mode: str) -> None:
+        if self._immediate:
+            names = ", ".join(connection.ops.quote_name(n) for n in self._immediate)
+            with connection.cursor() as cursor:
+                cursor.execute(f"SET CONSTRAINTS {names} {mode}")
+
     def person(self, row: tuple[Any, ...]) -> None:
         """One row of ``PERSON_COLUMNS``."""
+        if self.streaming:
+            pool = self._pool.setdefault(Person, [])
+            if not pool:
+                pool.extend(reversed(self._ids(Person, self.batch_size)))
+            self._buffer.append((pool.pop(), *row))
+            if len(self._buffer) >= self.batch_size:
+                rows, self._buffer = self._buffer, []
+                if self._writer is None:
+                    self._writer = _Writer(self._life_event)
+                with self._wrap:
+                    self._writer.put(rows)
+            return
         if not self.postgres:
             self._buffer.append(row)
             if len(self._buffer) >= 5000:
@@ -497,6 +549,17 @@ class _Sink:
 
     def pause(self) -> None:
         """Finish the persons sent so far: the connection is free for other statements."""
+        if self.streaming:
+            rows, self._buffer = self._buffer, []
+            writer, self._writer = self._writer, None
+            if rows and writer is None:
+                writer = _Writer(self._life_event)
+            if writer is not None:
+                with self._wrap:
+                    if rows:
+                        writer.put(rows)
+                    writer.finish()
+            return
         if self._buffer:
             rows, self._buffer = self._buffer, []
             self.insert(Person, PERSON_COLUMNS, rows)
@@ -526,6 +589,9 @@ class _Sink:
     def life_events(self, *, kind: str, when: date, actor_id: int | None, at: datetime) -> None:
         """One life event per person of the households this pass created, in one statement."""
         self.pause()
+        if self.streaming:  # written with each batch; the foreign keys wait for the commit again
+            self._set_constraints("DEFERRED")
+            return
         event = LifeEvent._meta.db_table
         person = Person._meta.db_table
         if self.postgres:
@@ -546,6 +612,13 @@ class _Sink:
 
     def close(self, exc: BaseException | None = None) -> None:
         """Release the connections; on an exception the open ``COPY`` is abandoned."""
+        if self._writer is not None:
+            writer, self._writer = self._writer, None
+            try:
+                writer.finish()
+            except Exception:  # the rollback follows; ``exc`` is the error to report
+                if exc is None:
+                    raise
         if self._stack is not None:
             stack, self._stack, self._copy = self._stack, None, None
             if exc is None:
@@ -555,6 +628,69 @@ class _Sink:
         if self.side is not None:
             self.side.close()
             self.side = None
+
+
+class _Writer:
+    """A thread writing batches of persons (``id`` and ``PERSON_COLUMNS``) and their
+    ``registered`` life events on the import's connection, while the main thread checks the
+    next rows. Only this thread uses the connection until :meth:`finish`; an error of the
+    database comes out of the next :meth:`put` or of :meth:`finish`."""
+
+    def __init__(self, life_event: tuple[Any, ...]) -> None:
+        self.connection = connection.connection  # psycopg's, thread-safe; Django's is not shared
+        table = connection.ops.quote_name(Person._meta.db_table)
+        names = ", ".join(connection.ops.quote_name(c) for c in ("id", *PERSON_COLUMNS))
+        self.copy_sql = f"COPY {table} ({names}) FROM STDIN"
+        event = connection.ops.quote_name(LifeEvent._meta.db_table)
+        self.event_sql = (
+            f"INSERT INTO {event} "  # noqa: S608
+            "(household_id, person_id, kind, date, details, recorded_by_id, recorded_at) "
+            f"SELECT household_id, id, %s, %s, %s, %s, %s FROM {table} "
+            "WHERE id = ANY(%s) ORDER BY id"
+        )
+        self.life_event = life_event
+        self.queue: queue.Queue[list[tuple[Any, ...]] | None] = queue.Queue(maxsize=4)
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._run, name="cunwu-import-writer", daemon=True)
+        self.thread.start()
+
+    def put(self, rows: list[tuple[Any, ...]]) -> None:
+        if self.error is not None:
+            self.finish()
+        self.queue.put(rows)
+
+    def finish(self) -> None:
+        """Wait for the batches sent; raise the database's error if one came back."""
+        if self.thread.is_alive():
+            self.queue.put(None)
+            self.thread.join()
+        if self.error is not None:
+            raise self.error
+
+    def _run(self) -> None:
+        try:
+            while (rows := self.queue.get()) is not None:
+                with self.connection.cursor() as cursor:
+                    with cursor.copy(self.copy_sql) as copy:
+                        for row in rows:
+                            copy.write_row(row)
+                    cursor.execute(self.event_sql, [*self.life_event, [r[0] for r in rows]])
+        except BaseException as exc:
+            self.error = exc
+            while self.queue.get() is not None:  # let put() and finish() go on
+                pass
+
+
+def _foreign_keys(model: type[Model], column: str) -> list[str]:
+    """The names of the foreign-key constraints on one column (Django makes them deferrable,
+    initially deferred)."""
+    with connection.cursor() as cursor:
+        constraints = connection.introspection.get_constraints(cursor, model._meta.db_table)
+    return sorted(
+        name
+        for name, info in constraints.items()
+        if info["foreign_key"] and info["columns"] == [column]
+    )
 
 
 @contextmanager
@@ -1043,12 +1179,44 @@ class _Importer:
                 actor_id=self.actor_id,
                 at=self.now,
             )
-            self.sink.insert(Household, HOUSEHOLD_COLUMNS, self._household_rows())
+            if not self.sink.streaming:
+                self.sink.insert(Household, HOUSEHOLD_COLUMNS, self._household_rows())
             audit_append_many(actor=self.actor, region=self.village, events=self._events())
             result.imported = True
         order = {h: i for i, h in enumerate(HEADERS)}
         result.errors.sort(key=lambda e: (e[0], order.get(e[1], len(order))))
         return result
+
+    def households_first(self, rows: Iterable[tuple[int, list[Cell]]]) -> None:
+        """Import on PostgreSQL: a first, quick pass over the rows for their household columns
+        alone (with the same checks as :meth:`row`), then the households are stored and the
+        persons follow them (:meth:`_Sink.stream`). The second pass finds the households
+        complete and checks everything else."""
+        sink = cast(_Sink, self.sink)
+        text = self.text
+        pick = operator.itemgetter(*self.order[:4])
+        for row_no, cells in rows:
+            if not any(cells):
+                continue
+            short = self.width - len(cells)
+            if short > 0:
+                cells.extend([""] * short)
+            number, group, address, tags = map(text, pick(cells))
+            household = self.households.get(number)
+            if household is None:
+                household = self._new_household(row_no, number)
+                if household is None:
+                    continue
+                household.pk = sink.household_id()
+            if (group, address, tags) != (household.group, household.address, household.tags):
+                self._household_values(row_no, household, group, address, tags)
+        sink.stream(
+            self._household_rows(),
+            kind=LifeEventKind.REGISTERED.value,
+            when=self.today,
+            actor_id=self.actor_id,
+            at=self.now,
+        )
 
     def _household_rows(self) -> Iterator[tuple[Any, ...]]:
         for household in self.households.values():
@@ -1159,9 +1327,12 @@ def _run(
         for row_no, cells in rows:
             if any(_text(c) for c in cells):
                 importer.header(row_no, cells)
+                header_row = row_no
                 break
         else:
             raise ApplicationError("import_empty", "文件中没有表头和数据")
+        if importer.sink is not None and importer.sink.postgres:
+            importer.households_first((n, cells) for n, cells in read_rows(path) if n > header_row)
         for done, (row_no, cells) in enumerate(rows, start=1):
             if any(cells):
                 importer.row(row_no, cells)
