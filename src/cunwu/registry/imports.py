@@ -9,10 +9,13 @@ The same pass serves the preview and the import, so that both find the same erro
 
 * :func:`households_check` reads the file once and collects every bad cell as
   ``(row, column header, message, value)``: rows are spreadsheet rows (the header is row 1).
-* :func:`households_import` does the same checks while it writes, inside ONE transaction: persons
-  go in batch by batch (``COPY`` on PostgreSQL), households and the audit events at the end. The
-  first error stops the writing; checking goes on to the end of the file so that the report
-  lists every bad cell, and the transaction is rolled back: all or nothing.
+* :func:`households_import` does the same checks while it writes, inside ONE transaction. On
+  PostgreSQL a quick first pass reads the household columns and stores the households, then the
+  persons follow batch by batch (``COPY`` from a writer thread, each batch with its life events
+  and its foreign keys checked at once); on SQLite the persons go first and the households at
+  the end. The audit events come last. The first error stops the writing; checking goes on to
+  the end of the file so that the report lists every bad cell, and the transaction is rolled
+  back: all or nothing.
 
 An unknown 村民小组 is an error unless ``create_groups`` (“自动创建村民小组”) is chosen; the
 groups are then created through ``core.services.groups.group_create`` in the same transaction.
@@ -429,15 +432,17 @@ class _Abort(Exception):
 class _Sink:
     """The writes of an import pass.
 
-    Persons are written as their rows are checked; their households only at the end (the
-    household columns may still change until the last row), so household ids are chosen
-    beforehand: on PostgreSQL from the table's sequence through a second connection
-    (sequences are not transactional, and the import's own connection stays in one long
-    ``COPY`` of the persons, which the server works through while Python checks the next
-    rows); elsewhere (SQLite) after the current maximum, safe because the import transaction
-    holds SQLite's write lock from its start (``IMMEDIATE``). Foreign keys are deferred to the
-    commit on both. The ``registered`` life events are made from the stored persons in one
-    ``INSERT … SELECT``.
+    On PostgreSQL the households are known in full after a first pass and stored before their
+    members (:meth:`stream`). Elsewhere persons are written as their rows are checked and their
+    households only at the end (the household columns may still change until the last row).
+    Either way household ids are chosen beforehand: on PostgreSQL from the table's sequence
+    through a second connection (sequences are not transactional, and the import's own
+    connection is busy with the ``COPY`` of the persons, which the server works through while
+    Python checks the next rows); elsewhere (SQLite) after the current maximum, safe because
+    the import transaction holds SQLite's write lock from its start (``IMMEDIATE``). Foreign
+    keys are deferred to the commit, except those of the streamed persons and life events to
+    their households and persons. The ``registered`` life events are made from the stored persons by
+    ``INSERT … SELECT``: per batch when streaming, else in one statement.
     """
 
     def __init__(self, *, batch_size: int = 0) -> None:
