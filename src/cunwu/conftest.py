@@ -7,6 +7,7 @@ import pytest
 from django.core.cache import cache
 
 from cunwu.accounts.models import User
+from cunwu.api.tests.conftest import api_as  # noqa: F401 (the JSON client fixture, for every app)
 from cunwu.core.models import Region
 from cunwu.registry.models import Household
 from cunwu.testing import JIULONG, PERSONAS, make_household, make_id_number, make_user, seed_regions

@@ -25,7 +25,7 @@ from cunwu.core.formatting import mask_phone, normalize_phone
 from cunwu.core.models import Region
 from cunwu.core.services.audit import audit_append, canonical_json
 
-from . import content
+from . import content, portal_cache
 from .models import (
     SIGNOFF_CATEGORIES,
     Attachment,
@@ -132,6 +132,12 @@ def _summary(notice: Notice) -> dict[str, Any]:
         "period_days": notice.period_days,
         "period_unit": notice.period_unit if notice.has_period else "",
     }
+
+
+def _portal_changed(notice: Notice) -> None:
+    """The public listing pages of the notice's region are stale once this commits."""
+    code = notice.region_id
+    transaction.on_commit(lambda: portal_cache.bump(code))
 
 
 def _locked(notice: Notice, *statuses: str) -> Notice:
@@ -266,6 +272,7 @@ def _go_public(notice: Notice, actor: Any) -> Notice:
     )  # fmt: skip
     notice.published_event = event
     notice.save()
+    _portal_changed(notice)
     return notice
 
 
@@ -345,6 +352,7 @@ def notice_withdraw(*, actor: Any, notice: Notice, reason: str) -> Notice:
     notice.closed_at = timezone.now()
     notice.close_note = reason
     notice.save()
+    _portal_changed(notice)
     audit_append(
         actor=actor, region=notice.region, action="disclosure.notice_withdraw", obj=notice,
         payload={"reason": reason},
@@ -370,6 +378,7 @@ def _close(notice_id: int, today: date) -> bool:
         notice.closed_at = timezone.now()
         notice.close_note = f"公示期满，{upheld}条异议成立" if upheld else "公示期满，无异议"
         notice.save()
+        _portal_changed(notice)
         audit_append(
             actor=None, region=notice.region, action="disclosure.notice_close", obj=notice,
             payload={"outcome": outcome, "upheld": upheld},

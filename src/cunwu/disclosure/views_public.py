@@ -20,7 +20,7 @@ from cunwu.core.ratelimit import rate_limit
 from cunwu.core.services.audit import event_hash
 from cunwu.registry.forms import apply_error
 
-from . import selectors, services
+from . import portal_cache, selectors, services
 from .forms import ObjectionForm, TrackForm
 from .models import Attachment, Category, NoticeStatus
 from .views import _file
@@ -51,6 +51,13 @@ def portal_index(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def portal_region(request: HttpRequest, code: str) -> HttpResponse:
+    """A village's notices (or a township's or county's villages); a cached copy answers
+    without touching the database."""
+    large = request.COOKIES.get(LARGE_COOKIE) == "1"
+    return portal_cache.cached_page(request, code[:12], large, lambda: _region_page(request, code))
+
+
+def _region_page(request: HttpRequest, code: str) -> HttpResponse:
     region = get_object_or_404(Region.objects.select_related("parent__parent"), code=code)
     if region.level < RegionLevel.VILLAGE:
         context = _context(

@@ -101,6 +101,11 @@ else:
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"]["ENGINE"] = "django.db.backends.postgresql"
+    # keep connections open between requests (a new PostgreSQL backend per request costs more
+    # than most pages); each worker thread holds one, so workers × threads must stay below the
+    # server's max_connections (docs/deploy.md)
+    DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
@@ -124,7 +129,8 @@ CUNWU_LOGIN_LOCK_MINUTES = env.int("CUNWU_LOGIN_LOCK_MINUTES", default=15)
 # Rate limits per client IP, name → (requests, seconds); see core.ratelimit.DEFAULT_LIMITS:
 # login (form posts), login_failures, api_token_failures, public (requests of anyone not
 # logged in), audit_denied (refusals audited per user). Counted in the "default" cache.
-CUNWU_RATE_LIMITS: dict[str, tuple[int, int]] = {}
+# The environment may set them as JSON, e.g. CUNWU_RATE_LIMITS={"public": [600, 60]}.
+CUNWU_RATE_LIMITS: dict[str, tuple[int, int]] = env.json("CUNWU_RATE_LIMITS", default={})
 # The LocMem cache counts per process; with several worker processes use a shared cache
 # (DatabaseCache or Redis, see docs/deploy.md) through CACHE_URL.
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://cunwu")}

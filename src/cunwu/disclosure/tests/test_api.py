@@ -5,7 +5,7 @@ from collections.abc import Callable
 import pytest
 from django.test import Client
 
-from cunwu.api.tests.conftest import ApiClient, api_as  # noqa: F401 (the fixture)
+from cunwu.api.tests.conftest import ApiClient
 from cunwu.core.models import Region
 from cunwu.disclosure.models import Notice, NoticeStatus, Objection
 from cunwu.testing import JIULONG, make_id_number

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date, timedelta
+from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -227,3 +228,24 @@ def test_closing_command_is_safe_to_run_twice(notice: Notice) -> None:
     notice.refresh_from_db()
     assert notice.status == NoticeStatus.PASSED
     assert date.fromisoformat(after) > end
+
+
+def test_portal_page_is_cached_until_a_notice_of_the_village_changes(
+    notice: Notice, cadre: User, jiulong: Region, django_capture_on_commit_callbacks: Any
+) -> None:
+    public = Client()
+    url = f"/public/{jiulong.code}/"
+    assert "2026年度低保对象公示" in public.get(url).content.decode()
+    Notice.objects.filter(pk=notice.pk).update(title="绕过服务改的标题")  # not through a service
+    assert "2026年度低保对象公示" in public.get(url).content.decode()  # served from the cache
+    with django_capture_on_commit_callbacks(execute=True):
+        services.notice_publish(
+            actor=cadre, region=jiulong, category=Category.PARTY, title="党费收缴情况公开",
+            body="<p>全体党员均已按时缴纳。</p>",
+        )  # fmt: skip
+    fresh = public.get(url).content.decode()
+    assert "党费收缴情况公开" in fresh
+    assert "绕过服务改的标题" in fresh
+    with django_capture_on_commit_callbacks(execute=True):
+        services.notice_withdraw(actor=cadre, notice=notice, reason="重发")
+    assert "已撤回" in public.get(url).content.decode()
