@@ -49,4 +49,6 @@ test-postgres: install-dev
 test: lint typecheck audit-deps test-sqlite test-postgres
 
 bench: install-dev
+	command -v wrk >/dev/null || apt-get install -y --no-install-recommends wrk
 	.venv/bin/python bench/import_persons.py
+	.venv/bin/python bench/public_portal.py
