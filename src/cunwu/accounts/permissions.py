@@ -64,6 +64,8 @@ PERMISSIONS: dict[str, set[str]] = {
     "disclosure.handle_objection": {Role.SUPERVISOR, Role.TOWNSHIP_STAFF},
     # see which villages are late with their disclosures
     "disclosure.view_overdue": {Role.SUPERVISOR, Role.TOWNSHIP_STAFF, Role.COUNTY_ADMIN},
+    # set the disclosure catalogue (which categories how often) for the villages in scope
+    "disclosure.manage_catalogue": {Role.TOWNSHIP_STAFF, Role.COUNTY_ADMIN},
 }
 
 # The lowest level at which a role may be assigned (a villager belongs to a village, …).

@@ -51,6 +51,8 @@ ACTION_LABELS: dict[str, str] = {
     "disclosure.attachment_remove": "删除公告附件",
     "disclosure.objection_submit": "提出异议",
     "disclosure.objection_handle": "处理异议",
+    "disclosure.rule_set": "设定公开目录",
+    "disclosure.rule_delete": "删除公开目录规定",
 }
 
 OBJECT_LABELS: dict[str, str] = {

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class ApplicationError(Exception):
     """An expected, user-facing failure: views show ``message``, the API ``{code, message}``.
@@ -18,3 +20,8 @@ class ApplicationError(Exception):
 
     def __str__(self) -> str:
         return self.message
+
+
+def apply_error(form: Any, exc: ApplicationError) -> None:
+    """Show a service's error beside its form field, or above the form when no field matches."""
+    form.add_error(exc.field if exc.field in form.fields else None, exc.message)

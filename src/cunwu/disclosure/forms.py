@@ -16,7 +16,7 @@ from django.utils.html import escape
 from cunwu.core.errors import ApplicationError
 from cunwu.core.models import Region
 
-from .models import Category, PeriodUnit
+from .models import Category, Frequency, PeriodUnit
 from .services import MAX_PERIOD_DAYS, Period
 
 _HAS_TAG = re.compile(r"<\s*(p|br|strong|b|em|i|u|ul|ol|li|h[234]|table|blockquote|a)\b", re.I)
@@ -192,3 +192,23 @@ class ObjectionForm(forms.Form):
 
 class TrackForm(forms.Form):
     code = forms.CharField(label="查询码", max_length=12)
+
+
+class RuleForm(forms.Form):
+    region = forms.ModelChoiceField(Region.objects.none(), label="适用区划（及其下各村）")
+    category = forms.ChoiceField(label="公开类别", choices=Category.choices)
+    frequency = forms.ChoiceField(label="频次", choices=Frequency.choices)
+    deadline_day = forms.IntegerField(
+        label="截止日",
+        min_value=1,
+        max_value=28,
+        initial=20,
+        help_text="次月（季度次月）几日前公开",
+    )
+    note = forms.CharField(label="依据", max_length=200, required=False)
+
+    def __init__(self, *args: Any, regions: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        region_field = cast(forms.ModelChoiceField, self.fields["region"])  # type: ignore[type-arg]
+        region_field.queryset = regions if regions is not None else Region.objects.none()
+        region_field.label_from_instance = _full_name  # type: ignore[method-assign,assignment]

@@ -188,16 +188,36 @@ def _last_period(frequency: str, deadline_day: int, today: date) -> tuple[str, d
     raise AssertionError("unreachable")  # pragma: no cover
 
 
+def _ancestor_codes(code: str) -> list[str]:
+    return [code, code[:9] + "000", code[:6] + "000000", code[:4] + "00000000",
+            code[:2] + "0000000000"]  # fmt: skip
+
+
 def rules_for(village: Region) -> dict[str, tuple[str, int]]:
     """Category → (frequency, deadline day) for a village: the most specific rule wins."""
-    rules = dict(DEFAULT_RULES)
+    return {c: (f, d) for c, (f, d, _source) in catalogue_for(village).items()}
+
+
+def catalogue_for(village: Region) -> dict[str, tuple[str, int, Region | None]]:
+    """Category → (frequency, deadline day, the region whose rule it is; None for the law's
+    default) for a village."""
+    catalogue: dict[str, tuple[str, int, Region | None]] = {
+        c: (f, d, None) for c, (f, d) in DEFAULT_RULES.items()
+    }
     found = DisclosureRule.objects.filter(
-        region__code__in=[village.code, village.code[:9] + "000", village.code[:6] + "000000",
-                          village.code[:4] + "00000000", village.code[:2] + "0000000000"]
-    ).select_related("region")  # fmt: skip
+        region__code__in=_ancestor_codes(village.code)
+    ).select_related("region")
     for rule in sorted(found, key=lambda r: r.region.level):
-        rules[rule.category] = (rule.frequency, rule.deadline_day)
-    return rules
+        catalogue[rule.category] = (rule.frequency, rule.deadline_day, rule.region)
+    return catalogue
+
+
+def rules_in_scope(*, actor: Any) -> QuerySet[DisclosureRule]:
+    return (
+        DisclosureRule.objects.filter(scope_q(actor, "disclosure.view_overdue", "region"))
+        .select_related("region")
+        .order_by("region__code", "category")
+    )
 
 
 def overdue_list(*, actor: Any, today: date | None = None) -> list[Overdue]:

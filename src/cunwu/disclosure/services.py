@@ -30,6 +30,8 @@ from .models import (
     SIGNOFF_CATEGORIES,
     Attachment,
     Category,
+    DisclosureRule,
+    Frequency,
     Notice,
     NoticeStatus,
     Objection,
@@ -481,3 +483,50 @@ def objection_handle(*, actor: Any, objection: Objection, upheld: bool, outcome:
     )  # fmt: skip
     _close(notice.pk, timezone.localdate())
     return objection
+
+
+# ---------------------------------------------------------------- the disclosure catalogue
+
+
+@transaction.atomic
+def disclosure_rule_set(
+    *,
+    actor: Any,
+    region: Region,
+    category: str,
+    frequency: str,
+    deadline_day: int = 20,
+    note: str = "",
+) -> DisclosureRule:
+    """How often the villages under ``region`` must disclose ``category``, and by which day of
+    the following month; replaces the region's earlier rule for the category."""
+    require(actor, "disclosure.manage_catalogue", region)
+    if category not in Category.values:
+        raise ApplicationError("category", "公开类别无效", field="category")
+    if frequency not in Frequency.values:
+        raise ApplicationError("frequency", "频次只能是每月或每季度", field="frequency")
+    if not 1 <= deadline_day <= 28:
+        raise ApplicationError("deadline_day", "截止日应在1到28日之间", field="deadline_day")
+    note = " ".join(note.split())[:200]
+    rule, created = DisclosureRule.objects.update_or_create(
+        region=region,
+        category=category,
+        defaults={"frequency": frequency, "deadline_day": deadline_day, "note": note},
+    )
+    audit_append(
+        actor=actor, region=region, action="disclosure.rule_set", obj=rule,
+        payload={"category": category, "frequency": frequency, "deadline_day": deadline_day,
+                 "note": note, "created": created},
+    )  # fmt: skip
+    return rule
+
+
+@transaction.atomic
+def disclosure_rule_delete(*, actor: Any, rule: DisclosureRule) -> None:
+    """Drop a region's rule: the one above it (or the law's default) applies again."""
+    require(actor, "disclosure.manage_catalogue", rule.region)
+    audit_append(
+        actor=actor, region=rule.region, action="disclosure.rule_delete", obj=rule,
+        payload={"category": rule.category, "frequency": rule.frequency},
+    )  # fmt: skip
+    rule.delete()

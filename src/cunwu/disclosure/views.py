@@ -17,20 +17,20 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from cunwu.accounts.permissions import has_perm_in, regions_in_scope, require, scope_prefixes
-from cunwu.core.errors import ApplicationError
+from cunwu.core.errors import ApplicationError, apply_error
 from cunwu.core.models import Region, RegionLevel
-from cunwu.registry.forms import apply_error
 
 from . import selectors, services
 from .forms import (
     AttachmentForm,
     HandleObjectionForm,
     NoticeForm,
+    RuleForm,
     SignoffForm,
     WithdrawForm,
     body_html,
 )
-from .models import Attachment, Category, Notice, NoticeStatus, Objection
+from .models import Attachment, Category, DisclosureRule, Frequency, Notice, NoticeStatus, Objection
 
 PAGE_SIZE = 30
 GET_POST = ["GET", "POST"]
@@ -324,3 +324,71 @@ def overdue(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied("没有权限查看")
     rows = selectors.overdue_list(actor=request.user)
     return render(request, "disclosure/overdue.html", {"rows": rows})
+
+
+@login_required
+@require_http_methods(GET_POST)
+def catalogue(request: HttpRequest) -> HttpResponse:
+    """公开目录: what each village must disclose how often; townships and counties set it."""
+    user = request.user
+    if scope_prefixes(user, "disclosure.view_overdue") == []:
+        raise PermissionDenied("没有权限查看公开目录")
+    manage_regions = regions_in_scope(user, "disclosure.manage_catalogue").filter(
+        level__in=[RegionLevel.COUNTY, RegionLevel.TOWNSHIP, RegionLevel.VILLAGE]
+    )
+    can_manage = manage_regions.exists()
+    form = RuleForm(request.POST or None, regions=manage_regions) if can_manage else None
+    if request.method == "POST":
+        if form is None:
+            raise PermissionDenied("没有权限修改公开目录")
+        if form.is_valid():
+            d = form.cleaned_data
+            try:
+                services.disclosure_rule_set(
+                    actor=user, region=d["region"], category=d["category"],
+                    frequency=d["frequency"], deadline_day=d["deadline_day"], note=d["note"],
+                )  # fmt: skip
+            except ApplicationError as exc:
+                apply_error(form, exc)
+            else:
+                messages.success(request, "公开目录已更新")
+                return redirect("disclosure:catalogue")
+    villages = regions_in_scope(user, "disclosure.view_overdue", level=RegionLevel.VILLAGE)
+    code = request.GET.get("village", "")[:12]
+    village = villages.filter(code=code).first() if code else None
+    rows = []
+    if village is not None:
+        labels = dict(Frequency.choices)
+        for category, (frequency, day, source) in selectors.catalogue_for(village).items():
+            rows.append(
+                {
+                    "category": Category(category).label,
+                    "frequency": labels[frequency],
+                    "deadline_day": day,
+                    "source": source.full_name if source else "村民委员会组织法第三十条（默认）",
+                }
+            )
+    context = {
+        "form": form,
+        "rules": selectors.rules_in_scope(actor=user)[:500],
+        "villages": villages.filter(code__in=_villages_in_use(villages))[:500],
+        "village": village,
+        "rows": rows,
+        "can_manage": can_manage,
+    }
+    return render(request, "disclosure/catalogue.html", context)
+
+
+def _villages_in_use(villages: QuerySet[Region]) -> QuerySet[Any]:
+    return Notice.objects.filter(region__in=villages).values("region_id").distinct()
+
+
+@login_required
+@require_POST
+def rule_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    rule = get_object_or_404(DisclosureRule.objects.select_related("region"), pk=pk)
+    if not has_perm_in(request.user, "disclosure.view_overdue", rule.region):
+        raise Http404
+    services.disclosure_rule_delete(actor=request.user, rule=rule)
+    messages.success(request, "已删除该条目录规定，改按上级或法定默认执行")
+    return redirect("disclosure:catalogue")

@@ -14,11 +14,10 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods
 
-from cunwu.core.errors import ApplicationError
+from cunwu.core.errors import ApplicationError, apply_error
 from cunwu.core.models import AuditEvent, Region, RegionLevel
 from cunwu.core.ratelimit import rate_limit
 from cunwu.core.services.audit import event_hash
-from cunwu.registry.forms import apply_error
 
 from . import portal_cache, selectors, services
 from .forms import ObjectionForm, TrackForm

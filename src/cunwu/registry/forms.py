@@ -51,11 +51,6 @@ def _not_future(value: datetime.date | None) -> datetime.date | None:
     return value
 
 
-def apply_error(form: forms.BaseForm, exc: ApplicationError) -> None:
-    """Show a service's error beside its field, or above the form when no field matches."""
-    form.add_error(exc.field if exc.field in form.fields else None, exc.message)
-
-
 class VillageChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
     def label_from_instance(self, obj: Any) -> str:
         return str(obj.name)

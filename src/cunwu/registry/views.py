@@ -25,7 +25,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from cunwu.accounts.permissions import has_perm_in, require, scope_prefixes
 from cunwu.core.audit_labels import ACTION_LABELS, PAYLOAD_LABELS
-from cunwu.core.errors import ApplicationError
+from cunwu.core.errors import ApplicationError, apply_error
 from cunwu.core.formatting import format_date, format_fen
 
 from . import selectors, services
@@ -41,7 +41,6 @@ from .forms import (
     PersonLeaveForm,
     PersonTransferForm,
     PersonUpdateForm,
-    apply_error,
     relation_field_name,
 )
 from .models import Household, HouseholdStatus, IncomeCategory, LifeEventKind, Person, PersonStatus

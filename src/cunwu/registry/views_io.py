@@ -24,11 +24,11 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from cunwu.accounts.permissions import regions_in_scope, scope_prefixes
-from cunwu.core.errors import ApplicationError
+from cunwu.core.errors import ApplicationError, apply_error
 from cunwu.core.models import Region
 
 from . import exports, imports, selectors
-from .forms import VillageChoiceField, apply_error
+from .forms import VillageChoiceField
 from .models import ExportJob, ExportStatus, ImportJob, ImportStatus
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -10,8 +10,15 @@ from django.test import Client
 
 from cunwu.accounts.models import User
 from cunwu.core.models import Region
-from cunwu.disclosure import services
-from cunwu.disclosure.models import Category, Notice, NoticeStatus, Objection, ObjectionStatus
+from cunwu.disclosure import selectors, services
+from cunwu.disclosure.models import (
+    Category,
+    DisclosureRule,
+    Notice,
+    NoticeStatus,
+    Objection,
+    ObjectionStatus,
+)
 from cunwu.disclosure.services import Period
 from cunwu.testing import TEST_PASSWORD, make_id_number
 
@@ -249,3 +256,38 @@ def test_portal_page_is_cached_until_a_notice_of_the_village_changes(
     with django_capture_on_commit_callbacks(execute=True):
         services.notice_withdraw(actor=cadre, notice=notice, reason="重发")
     assert "已撤回" in public.get(url).content.decode()
+
+
+def test_township_sets_the_catalogue_and_the_overdue_list_follows_it(
+    persona: Callable[[str], User], jiulong: Region, notice: Notice
+) -> None:
+    township = client_for(persona("开云镇干部"))
+    page = township.get(f"/disclosure/catalogue/?village={jiulong.code}").content.decode()
+    assert "村民委员会组织法第三十条（默认）" in page
+    bad = township.post(
+        "/disclosure/catalogue/",
+        {"region": jiulong.code, "category": "finance", "frequency": "monthly", "deadline_day": 31},
+    )
+    assert bad.status_code == 200
+    assert DisclosureRule.objects.count() == 0
+    done = township.post(
+        "/disclosure/catalogue/",
+        {"region": "430423100000", "category": "finance", "frequency": "monthly",
+         "deadline_day": 10, "note": "开云镇三资管理办法"},
+    )  # fmt: skip
+    assert done.status_code == 302
+    rule = DisclosureRule.objects.get()
+    assert (rule.region_id, rule.frequency, rule.deadline_day) == ("430423100000", "monthly", 10)
+    page = township.get(f"/disclosure/catalogue/?village={jiulong.code}").content.decode()
+    assert "衡山县开云镇" in page
+    overdue = selectors.overdue_list(actor=persona("开云镇干部"), today=date(2026, 11, 25))
+    finance = [o for o in overdue if o.category == "finance" and o.village.code == jiulong.code]
+    assert [(o.period, o.deadline) for o in finance] == [("2026年10月", date(2026, 11, 10))]
+    cadre = client_for(persona("九龙村村干部"))
+    refused = cadre.post(
+        "/disclosure/catalogue/",
+        {"region": jiulong.code, "category": "party", "frequency": "monthly", "deadline_day": 5},
+    )
+    assert refused.status_code == 403
+    township.post(f"/disclosure/catalogue/{rule.pk}/delete/")
+    assert DisclosureRule.objects.count() == 0
