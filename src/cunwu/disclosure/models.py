@@ -270,3 +270,6 @@ class DisclosureRule(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_category_display()}{self.get_frequency_display()}"
+
+
+from .models_feedback import *  # noqa: E402, F403  (feedback, the supervision committee)

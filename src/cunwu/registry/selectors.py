@@ -107,6 +107,18 @@ def person_get(*, actor: Any, pk: int) -> Person:
     return person
 
 
+def own_household(user: Any) -> Household | None:
+    """The household of the person a (villager's) account belongs to, while both are active."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    person = (
+        Person.objects.select_related("household__village", "household__group")
+        .filter(user=user, status=PersonStatus.ACTIVE, household__status=HouseholdStatus.ACTIVE)
+        .first()
+    )
+    return person.household if person else None
+
+
 def household_members(household: Household, *, include_inactive: bool = True) -> QuerySet[Person]:
     """Members in the order a household register lists them: active first, the head first."""
     qs = household.members.all()

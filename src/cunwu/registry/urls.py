@@ -4,6 +4,7 @@ from . import views
 
 app_name = "registry"
 urlpatterns: list[URLPattern | URLResolver] = [
+    path("mine/", views.own_household, name="own_household"),
     path("households/", views.household_list, name="household_list"),
     path("households/new/", views.household_create, name="household_create"),
     path("households/<int:pk>/", views.household_detail, name="household_detail"),

@@ -246,6 +246,25 @@ def _detail_context(request: HttpRequest, household: Household) -> dict[str, Any
 
 @login_required
 @require_GET
+def own_household(request: HttpRequest) -> HttpResponse:
+    """我家: a villager sees their own household (members with masked numbers, incomes, life
+    events) without any staff permission; an account not linked to a person is told so."""
+    household = selectors.own_household(request.user)
+    if household is None:
+        return render(request, "registry/own_household.html", {"household": None}, status=404)
+    members = list(selectors.household_members(household, include_inactive=False))
+    context = {
+        "household": household,
+        "members": members,
+        "incomes": selectors.household_incomes(household=household, members=len(members)),
+        "income_columns": selectors.INCOME_COLUMNS,
+        "life_events": selectors.household_life_events(household=household)[:50],
+    }
+    return render(request, "registry/own_household.html", context)
+
+
+@login_required
+@require_GET
 def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
     household = selectors.household_get(actor=request.user, pk=pk)
     return render(request, "registry/household_detail.html", _detail_context(request, household))

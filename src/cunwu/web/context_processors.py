@@ -7,6 +7,7 @@ from typing import Any
 from django.http import HttpRequest
 from django.urls import reverse
 
+from cunwu.accounts.models import Role
 from cunwu.accounts.permissions import has_perm_in, roles_of, scope_prefixes
 
 # (label, url name, permission the user must hold somewhere)
@@ -26,5 +27,8 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     if not user.is_authenticated:
         return {"nav": []}
     nav: list[tuple[str, str]] = [("首页", reverse("home"))]
+    roles = roles_of(user)
+    if Role.VILLAGER in roles:  # a villager's own pages: the household and the notice board
+        nav += [("我家", reverse("registry:own_household")), ("公开栏", reverse("portal:index"))]
     nav += [(label, reverse(name)) for label, name, perm in NAV if scope_prefixes(user, perm) != []]
-    return {"nav": nav, "user_roles": roles_of(user), "has_perm_in": has_perm_in}
+    return {"nav": nav, "user_roles": roles, "has_perm_in": has_perm_in}

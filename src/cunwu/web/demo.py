@@ -278,6 +278,11 @@ def demo_load() -> dict[str, int]:
             created["households"] += _village_households(admin, village, seed=index + 1)
         by_name = {u.username: u for u in users}
         jiulong = Region.objects.get(code="430423100224")
+        # the demo villager is the head of 九龙村 household 0001 ("我家")
+        if not Person.objects.filter(user=by_name["cunmin"]).exists():
+            Person.objects.filter(
+                household__village=jiulong, household__number="0001", relation="户主"
+            ).update(user=by_name["cunmin"])
         created["notices"] = _village_notices(by_name["cunganbu"], by_name["jianwei"], jiulong)
         if created["users"]:
             audit_append(

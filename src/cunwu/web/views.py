@@ -10,7 +10,7 @@ from django.templatetags.static import static
 from django.views.decorators.http import require_GET
 
 from cunwu.accounts.permissions import scope_prefixes, user_scope_name
-from cunwu.registry.selectors import scope_counts
+from cunwu.registry.selectors import own_household, scope_counts
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -20,6 +20,8 @@ def home(request: HttpRequest) -> HttpResponse:
         context["scope_name"] = user_scope_name(request.user)
         if scope_prefixes(request.user, "registry.view") != []:
             context["counts"] = scope_counts(actor=request.user)
+        else:
+            context["own_household"] = own_household(request.user)
     return render(request, "web/home.html", context)
 
 

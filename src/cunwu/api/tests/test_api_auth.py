@@ -45,9 +45,15 @@ def test_a_valid_token_authenticates_its_user(persona: Callable[[str], User]) ->
             "role": "township_staff", "role_label": "乡镇干部", "region": "430423100000",
             "region_name": "衡山县开云镇",
             "permissions": ["core.manage_groups", "core.view_audit",
-                            "disclosure.handle_objection", "disclosure.publish",
-                            "disclosure.view", "disclosure.view_overdue", "registry.edit",
-                            "registry.export", "registry.view", "registry.view_full_id"],
+                            "disclosure.committee_members", "disclosure.committee_view",
+                            "disclosure.feedback_assign", "disclosure.feedback_escalated",
+                            "disclosure.feedback_handle", "disclosure.feedback_ordinary",
+                            "disclosure.feedback_sensitive", "disclosure.feedback_view",
+                            "disclosure.handle_objection", "disclosure.problem_record",
+                            "disclosure.problem_rectify", "disclosure.problem_view",
+                            "disclosure.publish", "disclosure.view", "disclosure.view_overdue",
+                            "registry.edit", "registry.export", "registry.view",
+                            "registry.view_full_id"],
         }],
     }  # fmt: skip
 

@@ -1061,3 +1061,24 @@ def test_head_edit_form_offers_only_the_head_relation(
     form = client.get(reverse("registry:person_update", args=[head.pk])).context["form"]
     assert form.fields["relation"].choices == [("户主", "户主")]
     assert "当前：430423********0015；留空则不变" in form.fields["id_number"].help_text
+
+
+def test_a_villager_sees_only_their_own_household_masked(
+    household: Household, persona: Callable[[str], User]
+) -> None:
+    villager = persona("九龙村村民")
+    client = Client(raise_request_exception=False)
+    client.force_login(villager)
+    missing = client.get("/registry/mine/")
+    assert missing.status_code == 404
+    assert "还没有与户籍登记中的本人关联" in missing.content.decode()
+    Person.objects.filter(household=household, relation="户主").update(user=villager)
+    page = client.get("/registry/mine/")
+    body = page.content.decode()
+    assert page.status_code == 200
+    assert "张三" in body and "李四" in body and "张小明" in body
+    assert make_id_number(1, birth="19700101") not in body
+    assert make_id_number(1, birth="19700101")[-4:] in body
+    assert client.get(f"/registry/households/{household.pk}/").status_code in {403, 404}
+    home = client.get("/").content.decode()
+    assert "/registry/mine/" in home

@@ -28,7 +28,7 @@ def test_each_demo_role_walks_its_navigation(loaded: None, spec: demo.DemoUser) 
     home = client.get("/").content.decode()
     links = re.findall(r'<nav class="main"[^>]*>(.*?)</nav>', home, re.S)[0]
     for url in re.findall(r'href="([^"]+)"', links):
-        assert client.get(url).status_code == 200, url
+        assert client.get(url, follow=True).status_code == 200, url
     household = Household.objects.filter(village_id="430423100224").first()
     assert household is not None
     status = client.get(f"/registry/households/{household.pk}/").status_code
