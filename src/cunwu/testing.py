@@ -81,6 +81,7 @@ PERSONAS: dict[str, tuple[str, str]] = {
     "九龙村工作队员": (Role.WORK_TEAM, JIULONG),
     "九龙村村民": (Role.VILLAGER, JIULONG),
     "开云镇干部": (Role.TOWNSHIP_STAFF, KAIYUN),
+    "开云镇纪检委员": (Role.DISCIPLINE, KAIYUN),
     "衡山县管理员": (Role.COUNTY_ADMIN, HENGSHAN),
     "衡山县部门用户": (Role.DEPARTMENT, HENGSHAN),
     "另一村的村干部": (Role.VILLAGE_STAFF, YANJIANG),

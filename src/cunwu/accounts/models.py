@@ -18,6 +18,7 @@ class Role(models.TextChoices):
     TOWNSHIP_STAFF = "township_staff", "乡镇干部"
     COUNTY_ADMIN = "county_admin", "县级管理员"
     DEPARTMENT = "department", "部门用户"
+    DISCIPLINE = "discipline", "乡镇纪检"
 
 
 class User(AbstractUser):

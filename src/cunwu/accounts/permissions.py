@@ -18,6 +18,7 @@ from .models import Role, RoleAssignment, User
 
 _ALL_STAFF = {
     Role.VILLAGE_STAFF,
+    Role.DISCIPLINE,
     Role.SUPERVISOR,
     Role.WORK_TEAM,
     Role.TOWNSHIP_STAFF,
@@ -66,6 +67,64 @@ PERMISSIONS: dict[str, set[str]] = {
     "disclosure.view_overdue": {Role.SUPERVISOR, Role.TOWNSHIP_STAFF, Role.COUNTY_ADMIN},
     # set the disclosure catalogue (which categories how often) for the villages in scope
     "disclosure.manage_catalogue": {Role.TOWNSHIP_STAFF, Role.COUNTY_ADMIN},
+    # open the feedback pages (意见投诉); which feedback shows depends on the three below, and
+    # a feedback about a named cadre never shows to that cadre
+    "disclosure.feedback_view": {
+        Role.VILLAGE_STAFF,
+        Role.SUPERVISOR,
+        Role.TOWNSHIP_STAFF,
+        Role.COUNTY_ADMIN,
+        Role.DISCIPLINE,
+    },
+    # see ordinary feedback (no cadre named)
+    "disclosure.feedback_ordinary": {
+        Role.VILLAGE_STAFF,
+        Role.SUPERVISOR,
+        Role.TOWNSHIP_STAFF,
+        Role.COUNTY_ADMIN,
+    },
+    # see feedback about a named cadre: routed past the village staff
+    "disclosure.feedback_sensitive": {
+        Role.SUPERVISOR,
+        Role.TOWNSHIP_STAFF,
+        Role.COUNTY_ADMIN,
+        Role.DISCIPLINE,
+    },
+    # see feedback escalated for being overdue
+    "disclosure.feedback_escalated": {Role.TOWNSHIP_STAFF, Role.COUNTY_ADMIN, Role.DISCIPLINE},
+    # reply to, resolve and close feedback one can see
+    "disclosure.feedback_handle": {
+        Role.VILLAGE_STAFF,
+        Role.SUPERVISOR,
+        Role.TOWNSHIP_STAFF,
+        Role.DISCIPLINE,
+    },
+    # name the cadre a complaint is about (the township)
+    "disclosure.feedback_assign": {Role.TOWNSHIP_STAFF, Role.DISCIPLINE},
+    # see the supervision committee: members, meetings, inspections
+    "disclosure.committee_view": {
+        Role.VILLAGE_STAFF,
+        Role.SUPERVISOR,
+        Role.TOWNSHIP_STAFF,
+        Role.COUNTY_ADMIN,
+        Role.DISCIPLINE,
+    },
+    # record the committee's members (the township, after the election)
+    "disclosure.committee_members": {Role.TOWNSHIP_STAFF, Role.COUNTY_ADMIN},
+    # record the committee's meetings and inspections
+    "disclosure.committee_record": {Role.SUPERVISOR},
+    # see the problem ledger
+    "disclosure.problem_view": {
+        Role.VILLAGE_STAFF,
+        Role.SUPERVISOR,
+        Role.TOWNSHIP_STAFF,
+        Role.COUNTY_ADMIN,
+        Role.DISCIPLINE,
+    },
+    # enter problems and close them (销号): those who check, not those who put things right
+    "disclosure.problem_record": {Role.SUPERVISOR, Role.TOWNSHIP_STAFF, Role.DISCIPLINE},
+    # report rectification under way
+    "disclosure.problem_rectify": {Role.VILLAGE_STAFF, Role.SUPERVISOR, Role.TOWNSHIP_STAFF},
 }
 
 # The lowest level at which a role may be assigned (a villager belongs to a village, …).
@@ -77,6 +136,7 @@ ROLE_LEVELS: dict[str, set[int]] = {
     Role.TOWNSHIP_STAFF: {RegionLevel.TOWNSHIP},
     Role.COUNTY_ADMIN: {RegionLevel.COUNTY, RegionLevel.CITY, RegionLevel.PROVINCE},
     Role.DEPARTMENT: {RegionLevel.COUNTY, RegionLevel.TOWNSHIP},
+    Role.DISCIPLINE: {RegionLevel.TOWNSHIP},
 }
 
 
