@@ -272,4 +272,58 @@ class DisclosureRule(models.Model):
         return f"{self.get_category_display()}{self.get_frequency_display()}"
 
 
+class RenderingKind(models.TextChoices):
+    PDF_A4 = "pdf_a4", "打印（A4）"
+    PDF_A3 = "pdf_a3", "打印（A3）"
+    PNG = "png", "分享图片"
+
+
+class RenderingStatus(models.TextChoices):
+    QUEUED = "queued", "排队中"
+    RUNNING = "running", "正在生成"
+    DONE = "done", "已生成"
+    FAILED = "failed", "生成失败"
+
+
+class Rendering(models.Model):
+    """A printable PDF or a share image of a notice, rendered in the background (WeasyPrint
+    takes seconds for a CJK font) and stored: one per notice, kind and content. A published
+    notice's content never changes, so its file is rendered once; a draft's preview is keyed by
+    its current content and marked ``draft`` (it carries no QR code and must not be posted)."""
+
+    notice = models.ForeignKey(Notice, on_delete=models.CASCADE, related_name="renderings")
+    kind = models.CharField("类型", max_length=8, choices=RenderingKind.choices)
+    content_hash = models.CharField("内容摘要", max_length=64)
+    draft = models.BooleanField("草稿预览", default=False)
+    file = models.FileField("文件", upload_to="renderings/%Y/%m/", blank=True)
+    status = models.CharField(
+        "状态", max_length=8, choices=RenderingStatus.choices, default=RenderingStatus.QUEUED
+    )
+    error = models.CharField("错误信息", max_length=500, blank=True)
+    created_at = models.DateTimeField("申请时间", auto_now_add=True)
+    started_at = models.DateTimeField("开始时间", null=True, blank=True)
+    finished_at = models.DateTimeField("完成时间", null=True, blank=True)
+    duration_ms = models.PositiveIntegerField("用时（毫秒）", default=0)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "公告打印件"
+        ordering: ClassVar = ["-created_at"]
+        constraints: ClassVar = [
+            models.UniqueConstraint(
+                fields=["notice", "kind", "content_hash", "draft"], name="rendering_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.notice_id} {self.get_kind_display()}（{self.get_status_display()}）"
+
+    @property
+    def is_pdf(self) -> bool:
+        return self.kind in (RenderingKind.PDF_A4, RenderingKind.PDF_A3)
+
+    @property
+    def pending(self) -> bool:
+        return self.status in (RenderingStatus.QUEUED, RenderingStatus.RUNNING)
+
+
 from .models_feedback import *  # noqa: E402, F403  (feedback, the supervision committee)

@@ -170,6 +170,9 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# The public address of the site (scheme and host, no path): the QR code on a printed notice
+# or share image leads to this origin's public notice page.
+CUNWU_PUBLIC_URL: str = env.str("CUNWU_PUBLIC_URL", default="http://127.0.0.1:8000")
 # Spreadsheets larger than this are refused before parsing.
 CUNWU_IMPORT_MAX_BYTES = env.int("CUNWU_IMPORT_MAX_BYTES", default=200 * 1024 * 1024)
 
