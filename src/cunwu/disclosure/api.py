@@ -7,8 +7,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Literal
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from ninja import Query, Router, Schema
 from ninja.responses import Status
 from pydantic import Field
@@ -19,8 +20,8 @@ from cunwu.core import ratelimit
 from cunwu.core.errors import ApplicationError
 from cunwu.core.models import Region
 
-from . import selectors, services
-from .models import Notice, Objection
+from . import render, renderings, selectors, services
+from .models import Notice, Objection, Rendering, RenderingStatus
 
 router = Router(tags=["三务公开"])
 public_router = Router(tags=["公开栏（无需认证）"], auth=None)
@@ -389,3 +390,63 @@ def _track(o: Objection) -> dict[str, Any]:
         "outcome": o.outcome,
         "handled_at": o.handled_at,
     }
+
+
+# ---------------------------------------------------------------- print, share, broadcast
+
+RenderingKindName = Literal["pdf_a4", "pdf_a3", "png"]
+
+
+class RenderingOut(Schema):
+    kind: str
+    status: str = Field(description="queued / running / done / failed")
+    status_label: str
+    error: str
+    download_url: str | None = Field(description="生成后的文件地址（生成前为 null）")
+
+
+def _rendering(request: HttpRequest, rendering: Rendering) -> dict[str, Any]:
+    done = rendering.status == RenderingStatus.DONE and bool(rendering.file)
+    url = reverse("portal:rendering_file", args=[rendering.notice_id, rendering.kind])
+    return {
+        "kind": rendering.kind,
+        "status": rendering.status,
+        "status_label": rendering.get_status_display(),
+        "error": rendering.error,
+        "download_url": request.build_absolute_uri(url) if done else None,
+    }
+
+
+@public_router.get(
+    "/public/notices/{int:pk}/broadcast",
+    response=ERRORS,
+    summary="广播稿（纯文本，数字和日期写成汉字）",
+    openapi_extra={
+        "responses": {
+            "200": {
+                "description": "广播稿",
+                "content": {"text/plain": {"schema": {"type": "string"}}},
+            }
+        }
+    },
+)
+def public_broadcast(request: HttpRequest, pk: int) -> HttpResponse:
+    ratelimit.hit(f"broadcast:{ratelimit.client_ip(request)}", 30, 60)
+    notice = selectors.public_notice(pk)
+    renderings.broadcast_check(notice)
+    return HttpResponse(render.broadcast_script(notice), content_type="text/plain; charset=utf-8")
+
+
+@public_router.post(
+    "/public/notices/{int:pk}/renderings/{kind}",
+    response={200: RenderingOut, 202: RenderingOut, **ERRORS},
+    summary="打印版（A4、A3）或分享图片：已生成时给出下载地址，否则排队生成（202）",
+)
+def public_rendering(
+    request: HttpRequest, pk: int, kind: RenderingKindName
+) -> Status[dict[str, Any]]:
+    ratelimit.hit(f"render:{ratelimit.client_ip(request)}", 30, 60)
+    notice = selectors.public_notice(pk)
+    rendering = renderings.rendering_request(actor=None, notice=notice, kind=kind)
+    done = rendering.status == RenderingStatus.DONE
+    return Status(200 if done else 202, _rendering(request, rendering))

@@ -1,6 +1,6 @@
 from django.urls import URLPattern, URLResolver, path
 
-from . import views
+from . import views, views_render
 
 app_name = "disclosure"
 urlpatterns: list[URLPattern | URLResolver] = [
@@ -27,4 +27,13 @@ urlpatterns: list[URLPattern | URLResolver] = [
         name="attachment_remove",
     ),
     path("objections/<int:pk>/handle/", views.objection_handle, name="objection_handle"),
+    path("<int:pk>/render/<str:kind>/", views_render.rendering_page, name="rendering"),
+    path(
+        "<int:pk>/render/<str:kind>/progress/",
+        views_render.rendering_progress,
+        name="rendering_progress",
+    ),
+    path("<int:pk>/render/<str:kind>/file/", views_render.rendering_file, name="rendering_file"),
+    path("<int:pk>/broadcast/", views_render.broadcast, name="broadcast"),
+    path("<int:pk>/broadcast.txt", views_render.broadcast_txt, name="broadcast_txt"),
 ]

@@ -2,7 +2,7 @@
 
 from django.urls import URLPattern, URLResolver, path
 
-from . import views_public
+from . import views_public, views_render
 
 app_name = "portal"
 urlpatterns: list[URLPattern | URLResolver] = [
@@ -16,5 +16,18 @@ urlpatterns: list[URLPattern | URLResolver] = [
         views_public.portal_attachment,
         name="attachment",
     ),
+    path("notice/<int:pk>/render/<str:kind>/", views_render.portal_rendering, name="rendering"),
+    path(
+        "notice/<int:pk>/render/<str:kind>/progress/",
+        views_render.portal_rendering_progress,
+        name="rendering_progress",
+    ),
+    path(
+        "notice/<int:pk>/render/<str:kind>/file/",
+        views_render.portal_rendering_file,
+        name="rendering_file",
+    ),
+    path("notice/<int:pk>/broadcast/", views_render.portal_broadcast, name="broadcast"),
+    path("notice/<int:pk>/broadcast.txt", views_render.portal_broadcast_txt, name="broadcast_txt"),
     path("<str:code>/", views_public.portal_region, name="region"),
 ]
