@@ -6,6 +6,7 @@ app_name = "accounts"
 urlpatterns = [
     path("login/", views.LoginView.as_view(), name="login"),
     path("logout/", views.LogoutView.as_view(), name="logout"),
+    path("password/", views.PasswordChangeView.as_view(), name="password_change"),
     path("roles/", views_roles.assignment_list, name="assignment_list"),
     path("roles/grant/", views_roles.assignment_grant, name="assignment_grant"),
     path("roles/<int:pk>/revoke/", views_roles.assignment_revoke, name="assignment_revoke"),

@@ -5,14 +5,21 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.contrib import messages
+from django.contrib.auth import forms as auth_forms
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.signals import user_login_failed
+from django.db import transaction
+from django.http import HttpResponse
+from django.urls import reverse_lazy
 from django.utils.decorators import method_decorator
 
 from cunwu.core.ratelimit import rate_limit
+from cunwu.core.services.audit import audit_append
 
 from .backends import is_locked
+from .security import account_region
 
 
 class LoginForm(AuthenticationForm):
@@ -49,3 +56,36 @@ class LoginView(auth_views.LoginView):
 
 class LogoutView(auth_views.LogoutView):
     pass
+
+
+class PasswordChangeForm(auth_forms.PasswordChangeForm):
+    error_messages = {  # noqa: RUF012 (Django's own shape)
+        **auth_forms.PasswordChangeForm.error_messages,
+        "password_incorrect": "原密码不正确，请重新输入。",
+        "password_mismatch": "两次输入的新密码不一致。",
+    }
+
+
+@method_decorator(rate_limit("login", methods=("POST",)), name="dispatch")
+class PasswordChangeView(auth_views.PasswordChangeView):
+    """Everyone changes their own password (the password rules apply); audited."""
+
+    form_class = PasswordChangeForm
+    template_name = "accounts/password_change.html"
+    success_url = reverse_lazy("home")
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        user = form.user  # the logged-in user whose password the form changes
+        with transaction.atomic():
+            response = super().form_valid(form)
+            region = account_region(user)
+            if region is not None:
+                audit_append(
+                    actor=user,
+                    region=region,
+                    action="accounts.password_change",
+                    obj=user,
+                    payload={"username": user.get_username()},
+                )
+        messages.success(self.request, "密码已修改")
+        return response

@@ -199,3 +199,40 @@ def test_password_rules_refuse_weak_passwords_in_chinese(
 
 def test_a_good_password_passes(regions: object) -> None:
     validate_password("Hengshan-2026!", user=User(username="zhangsan"))
+
+
+def test_a_user_changes_their_own_password_under_the_rules_and_it_is_audited(
+    persona: Callable[[str], User],
+) -> None:
+    user = persona("九龙村村干部")
+    client = Client()
+    client.force_login(user)
+    page = client.get("/accounts/password/")
+    assert page.status_code == 200
+    wrong = client.post(
+        "/accounts/password/",
+        {
+            "old_password": "nope",
+            "new_password1": "Qingshan-2026!",
+            "new_password2": "Qingshan-2026!",
+        },
+    )
+    assert "原密码不正确" in wrong.content.decode()
+    weak = client.post(
+        "/accounts/password/",
+        {"old_password": TEST_PASSWORD, "new_password1": "12345678", "new_password2": "12345678"},
+    )
+    assert weak.status_code == 200
+    assert "至少需要10个字符" in weak.content.decode()
+    done = client.post(
+        "/accounts/password/",
+        {"old_password": TEST_PASSWORD, "new_password1": "Qingshan-2026!",
+         "new_password2": "Qingshan-2026!"},
+    )  # fmt: skip
+    assert done.status_code == 302
+    user.refresh_from_db()
+    assert user.check_password("Qingshan-2026!")
+    assert (
+        AuditEvent.objects.filter(action="accounts.password_change", object_id=str(user.pk)).count()
+        == 1
+    )
