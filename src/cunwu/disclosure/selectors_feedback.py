@@ -274,8 +274,8 @@ def feedback_stats(
         total.add(status, late, score)
     villages = {r.code: r for r in Region.objects.filter(code__in={v for v, _ in rows})}
     out: list[StatRow] = []
-    order = {k: i for i, k in enumerate(["", *FeedbackKind.values])}
-    for vid, kind in sorted(rows, key=lambda k: (k[0], order[k[1]] if k[1] else 99)):
+    order = {k: i for i, k in enumerate(FeedbackKind.values)}
+    for vid, kind in sorted(rows, key=lambda k: (k[0], order.get(k[1], len(order)))):
         row = rows[(vid, kind)]
         row.village = villages.get(vid)
         out.append(row)

@@ -1,8 +1,8 @@
 """The public portal, mounted at /public/ without log-in."""
 
-from django.urls import URLPattern, URLResolver, path
+from django.urls import URLPattern, URLResolver, include, path
 
-from . import views_public, views_render
+from . import urls_feedback, views_public, views_render
 
 app_name = "portal"
 urlpatterns: list[URLPattern | URLResolver] = [
@@ -16,6 +16,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
         views_public.portal_attachment,
         name="attachment",
     ),
+    path("feedback/", include(urls_feedback.public_urlpatterns)),
     path("notice/<int:pk>/render/<str:kind>/", views_render.portal_rendering, name="rendering"),
     path(
         "notice/<int:pk>/render/<str:kind>/progress/",
