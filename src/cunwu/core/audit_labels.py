@@ -21,7 +21,6 @@ ACTION_LABELS: dict[str, str] = {
     "accounts.login": "登录",
     "accounts.login_failed": "登录失败",
     "accounts.password_change": "修改密码",
-    "accounts.password_change": "修改密码",
     "accounts.permission_denied": "越权访问被拒绝",
     "registry.household_create": "新建户",
     "registry.household_update": "修改户信息",
