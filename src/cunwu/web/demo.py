@@ -20,7 +20,14 @@ from cunwu.core.idnumber import check_char
 from cunwu.core.models import Region, RegionLevel, VillageGroup
 from cunwu.core.services.audit import audit_append
 from cunwu.disclosure import services as notices
+from cunwu.disclosure import services_feedback as feedback
 from cunwu.disclosure.models import Category, Notice, PeriodUnit
+from cunwu.disclosure.models_feedback import (
+    CommitteeMember,
+    CommitteePosition,
+    FeedbackKind,
+    InspectionSubject,
+)
 from cunwu.registry.models import Household, IncomeCategory, Person
 from cunwu.registry.services import PersonData, household_create, income_set, person_add
 
@@ -262,6 +269,42 @@ def _village_notices(cadre: User, committee: User, village: Region) -> int:
     return 4
 
 
+def _village_committee(township: User, committee: User, village: Region) -> None:
+    """九龙村's supervision committee (three members, the demo supervisor chairs it), one
+    finance inspection with a problem in the ledger, and two pieces of feedback: a question
+    already answered and a complaint waiting."""
+    if CommitteeMember.objects.filter(village=village).exists():
+        return
+    start = date(2024, 1, 10)
+    feedback.committee_member_add(
+        actor=township, village=village, name="谭春梅", position=CommitteePosition.CHAIR,
+        term_start=start, user=committee,
+    )  # fmt: skip
+    for name in ("罗建国", "唐玉珍"):
+        feedback.committee_member_add(
+            actor=township, village=village, name=name, position=CommitteePosition.MEMBER,
+            term_start=start,
+        )  # fmt: skip
+    finding = feedback.Finding("三季度2张报销凭证缺经办人签字", "村报账员", date(2026, 12, 15))
+    feedback.inspection_record(
+        actor=committee, village=village, date=date(2026, 10, 15),
+        subject=InspectionSubject.FINANCE,
+        findings="抽查三季度报销凭证42张，2张缺少经办人签字。",
+        problems=[finding],
+    )  # fmt: skip
+    question = feedback.feedback_submit(
+        village=village, kind=FeedbackKind.QUESTION, text="今年的耕地地力保护补贴什么时候发放？",
+        name="周德福", phone="13900000002",
+    )  # fmt: skip
+    feedback.feedback_reply(
+        actor=committee, feedback=question, text="已公示，公示期满后五个工作日内发放到一卡通。"
+    )
+    feedback.feedback_submit(
+        village=village, kind=FeedbackKind.COMPLAINT,
+        text="第三村民小组路灯坏了一个多月，一直没人修。", anonymous=True, phone="13900000003",
+    )  # fmt: skip
+
+
 def demo_load() -> dict[str, int]:
     """Create what is missing of the demo county; return what was created."""
     if not getattr(settings, "CUNWU_DEMO_ALLOWED", False):
@@ -284,6 +327,7 @@ def demo_load() -> dict[str, int]:
                 household__village=jiulong, household__number="0001", relation="户主"
             ).update(user=by_name["cunmin"])
         created["notices"] = _village_notices(by_name["cunganbu"], by_name["jianwei"], jiulong)
+        _village_committee(by_name["xiangzhen"], by_name["jianwei"], jiulong)
         if created["users"]:
             audit_append(
                 actor=None,

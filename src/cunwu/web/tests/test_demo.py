@@ -12,6 +12,7 @@ from cunwu.core.idnumber import validate_id_number
 from cunwu.core.models import AuditEvent, Region
 from cunwu.core.services.audit import audit_verify
 from cunwu.disclosure.models import Notice, Objection
+from cunwu.disclosure.models_feedback import CommitteeMember, Feedback, Problem
 from cunwu.registry.models import Household, Person
 from cunwu.registry.services import person_id_number
 from cunwu.web import demo
@@ -37,6 +38,12 @@ def test_demo_load_creates_seven_villages_and_one_user_per_role(small_demo: None
         "2026年10月财务收支公开": "pending_signoff",
     }
     assert Objection.objects.filter(status="pending").count() == 1
+    assert CommitteeMember.objects.count() == 3
+    assert sorted(Feedback.objects.values_list("kind", "status")) == [
+        ("complaint", "pending"),
+        ("question", "replied"),
+    ]
+    assert Problem.objects.count() == 1
     per_village = dict(
         Household.objects.values_list("village__name").annotate(n=Count("pk")).order_by()
     )
