@@ -125,6 +125,12 @@ PERMISSIONS: dict[str, set[str]] = {
     "disclosure.problem_record": {Role.SUPERVISOR, Role.TOWNSHIP_STAFF, Role.DISCIPLINE},
     # report rectification under way
     "disclosure.problem_rectify": {Role.VILLAGE_STAFF, Role.SUPERVISOR, Role.TOWNSHIP_STAFF},
+    # the four lists (四清单): county and township templates, a village's adopted and adjusted copy
+    "disclosure.manage_lists": {Role.VILLAGE_STAFF, Role.TOWNSHIP_STAFF, Role.COUNTY_ADMIN},
+    # accept cases (办件) under a village's list item and move them along its steps
+    "disclosure.handle_cases": {Role.VILLAGE_STAFF, Role.TOWNSHIP_STAFF},
+    # record 四议两公开 decisions of the village: meetings, votes, the two disclosures
+    "disclosure.decide": {Role.VILLAGE_STAFF},
 }
 
 # The lowest level at which a role may be assigned (a villager belongs to a village, …).

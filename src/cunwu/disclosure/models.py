@@ -327,3 +327,4 @@ class Rendering(models.Model):
 
 
 from .models_feedback import *  # noqa: E402, F403  (feedback, the supervision committee)
+from .models_lists import *  # noqa: E402, F403  (the four lists, cases, decisions)
