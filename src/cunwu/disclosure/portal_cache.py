@@ -44,7 +44,8 @@ def cached_page(
     request: HttpRequest, code: str, large: bool, render: Callable[[], HttpResponse]
 ) -> HttpResponse:
     """The rendered page from the cache, or ``render()`` stored there when it answers 200."""
-    raw = f"{code}|{_version(code)}|{int(large)}|{request.get_full_path()}"
+    signed_in = bool(getattr(request, "user", None) and request.user.is_authenticated)
+    raw = f"{code}|{_version(code)}|{int(large)}|{int(signed_in)}|{request.get_full_path()}"
     key = "portal:page:" + hashlib.sha256(raw.encode()).hexdigest()
     html = cache.get(key)
     if html is not None:
