@@ -34,6 +34,7 @@ from cunwu.core.ratelimit import RateLimited
 from cunwu.disclosure.api import public_router as disclosure_public_router
 from cunwu.disclosure.api import router as disclosure_router
 from cunwu.disclosure.api_feedback import router as feedback_router
+from cunwu.disclosure.api_lists import router as lists_router
 from cunwu.registry.api import router as registry_router
 from cunwu.web.middleware import DATABASE_DOWN_CODE, DATABASE_DOWN_MESSAGE, RETRY_AFTER_SECONDS
 
@@ -107,6 +108,7 @@ api.add_router("/audit", audit_router)
 api.add_router("/", disclosure_router)
 api.add_router("/", disclosure_public_router)
 api.add_router("/", feedback_router)
+api.add_router("/", lists_router)
 api.add_router("/", calendar_router)
 
 

@@ -101,7 +101,9 @@ def list_items(
     q = q.strip()[:MAX_Q]
     if q:
         qs = qs.filter(Q(name__icontains=q) | Q(basis__icontains=q) | Q(key__iexact=q))
-    return qs.annotate(step_count=Count("steps")).order_by("kind", "region__level", "name", "pk")
+    return qs.annotate(step_count=Count("steps")).order_by(
+        "kind", "region__level", "name", "-version", "pk"
+    )
 
 
 def list_item_get(*, actor: Any, pk: int) -> ListItem:

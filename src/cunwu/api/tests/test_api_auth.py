@@ -49,7 +49,8 @@ def test_a_valid_token_authenticates_its_user(persona: Callable[[str], User]) ->
                             "disclosure.feedback_assign", "disclosure.feedback_escalated",
                             "disclosure.feedback_handle", "disclosure.feedback_ordinary",
                             "disclosure.feedback_sensitive", "disclosure.feedback_view",
-                            "disclosure.handle_objection", "disclosure.manage_catalogue",
+                            "disclosure.handle_cases", "disclosure.handle_objection",
+                            "disclosure.manage_catalogue", "disclosure.manage_lists",
                             "disclosure.problem_record",
                             "disclosure.problem_rectify", "disclosure.problem_view",
                             "disclosure.publish", "disclosure.view", "disclosure.view_overdue",
@@ -172,7 +173,7 @@ def _operations(client: Client) -> list[tuple[str, str]]:
 def test_every_operation_but_health_needs_credentials(regions: dict[str, Any]) -> None:
     client = Client(raise_request_exception=False)
     operations = _operations(client)
-    assert len(operations) == 38
+    assert len(operations) == 52
     for method, path in operations:
         url = path.format(pk=1, year=2025, category="wages", object_type="x", object_id="1")
         response = getattr(client, method)(url, {}, content_type="application/json")
