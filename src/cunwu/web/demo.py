@@ -28,6 +28,7 @@ from cunwu.disclosure.models_feedback import (
     FeedbackKind,
     InspectionSubject,
 )
+from cunwu.disclosure.services_lists import list_seed
 from cunwu.registry.models import Household, IncomeCategory, Person
 from cunwu.registry.services import PersonData, household_create, income_set, person_add
 
@@ -328,6 +329,8 @@ def demo_load() -> dict[str, int]:
             ).update(user=by_name["cunmin"])
         created["notices"] = _village_notices(by_name["cunganbu"], by_name["jianwei"], jiulong)
         _village_committee(by_name["xiangzhen"], by_name["jianwei"], jiulong)
+        # the example four lists of 衡山县 (idempotent: items already there are left alone)
+        list_seed(county=Region.objects.get(code="430423000000"))
         if created["users"]:
             audit_append(
                 actor=None,

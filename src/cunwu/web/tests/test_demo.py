@@ -13,6 +13,8 @@ from cunwu.core.models import AuditEvent, Region
 from cunwu.core.services.audit import audit_verify
 from cunwu.disclosure.models import Notice, Objection
 from cunwu.disclosure.models_feedback import CommitteeMember, Feedback, Problem
+from cunwu.disclosure.models_lists import ListItem
+from cunwu.disclosure.seed_lists import SEED
 from cunwu.registry.models import Household, Person
 from cunwu.registry.services import person_id_number
 from cunwu.web import demo
@@ -44,6 +46,7 @@ def test_demo_load_creates_seven_villages_and_one_user_per_role(small_demo: None
         ("question", "replied"),
     ]
     assert Problem.objects.count() == 1
+    assert ListItem.objects.filter(region_id="430423000000").count() == len(SEED) == 20
     per_village = dict(
         Household.objects.values_list("village__name").annotate(n=Count("pk")).order_by()
     )

@@ -5,11 +5,11 @@ machines at once)."""
 from __future__ import annotations
 
 from argparse import ArgumentParser
-from datetime import date
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 
+from cunwu.core.cli import date_option
 from cunwu.disclosure.services_lists import cases_escalate_due
 
 
@@ -22,11 +22,6 @@ class Command(BaseCommand):
         escalate.add_argument("--today", help="按这一天结算（YYYY-MM-DD，默认今天）")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        today = None
-        if options.get("today"):
-            try:
-                today = date.fromisoformat(options["today"])
-            except ValueError:
-                raise CommandError(f"日期“{options['today']}”无效，应写作 YYYY-MM-DD") from None
+        today = date_option(options.get("today"))
         escalated = cases_escalate_due(today=today)
         self.stdout.write(f"已将 {escalated} 件逾期办件报乡镇")
