@@ -147,6 +147,14 @@ class CaseIn(Schema):
     household_id: int | None = Field(None, ge=1)
 
 
+class ReasonIn(Schema):
+    reason: Text = Field(max_length=200)
+
+
+class CommentIn(Schema):
+    note: Text = Field(max_length=services.MAX_TEXT)
+
+
 class StepActionIn(Schema):
     step: int = Field(ge=1, description="当前环节序号（防止重复提交）")
     note: Text = Field("", max_length=services.MAX_TEXT)
@@ -377,6 +385,19 @@ def item_revise(request: HttpRequest, pk: int, body: ReviseIn) -> Status[dict[st
     return Status(201, _item_detail(new))
 
 
+@router.post(
+    "/list-items/{int:pk}/retire",
+    response={200: ItemDetailOut, **ERRORS},
+    summary="停用清单事项（不再受理新办件）",
+)
+def item_retire(request: HttpRequest, pk: int, body: ReasonIn) -> dict[str, Any]:
+    selectors.require_any(request.user, "disclosure.manage_lists")
+    item = selectors.list_item_get(actor=request.user, pk=pk)
+    return _item_detail(
+        services.list_item_retire(actor=request.user, item=item, reason=body.reason)
+    )
+
+
 # ---------------------------------------------------------------- cases
 
 
@@ -426,6 +447,22 @@ def case_return(request: HttpRequest, pk: int, body: StepActionIn) -> dict[str, 
     selectors.require_any(request.user, "disclosure.handle_cases")
     case = selectors.case_get(actor=request.user, pk=pk)
     services.case_return(actor=request.user, case=case, step_order=body.step, note=body.note)
+    return _case_detail(selectors.case_get(actor=request.user, pk=pk))
+
+
+@router.post("/cases/{int:pk}/comment", response={200: CaseDetailOut, **ERRORS}, summary="备注")
+def case_comment(request: HttpRequest, pk: int, body: CommentIn) -> dict[str, Any]:
+    selectors.require_any(request.user, "disclosure.handle_cases")
+    case = selectors.case_get(actor=request.user, pk=pk)
+    services.case_comment(actor=request.user, case=case, note=body.note)
+    return _case_detail(selectors.case_get(actor=request.user, pk=pk))
+
+
+@router.post("/cases/{int:pk}/stop", response={200: CaseDetailOut, **ERRORS}, summary="终止办理")
+def case_stop(request: HttpRequest, pk: int, body: ReasonIn) -> dict[str, Any]:
+    selectors.require_any(request.user, "disclosure.handle_cases")
+    case = selectors.case_get(actor=request.user, pk=pk)
+    services.case_stop(actor=request.user, case=case, reason=body.reason)
     return _case_detail(selectors.case_get(actor=request.user, pk=pk))
 
 

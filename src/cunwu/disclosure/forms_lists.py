@@ -223,3 +223,7 @@ class PublishForm(forms.Form):
 
 class TrackForm(forms.Form):
     code = forms.CharField(label="查询码", max_length=12, help_text="受理时告知您的10位查询码")
+
+
+class ItemRetireForm(forms.Form):
+    reason = forms.CharField(label="停用理由", max_length=200)

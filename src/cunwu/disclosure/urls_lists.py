@@ -12,6 +12,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("lists/<int:pk>/flowchart.svg", views.item_svg, name="list_item_svg"),
     path("lists/<int:pk>/revise/", views.item_revise, name="list_item_revise"),
     path("lists/<int:pk>/adopt/", views.item_adopt, name="list_item_adopt"),
+    path("lists/<int:pk>/retire/", views.item_retire, name="list_item_retire"),
     path("lists/<int:pk>/cases/new/", views.case_create, name="case_create"),
     path("cases/", views.case_list, name="case_list"),
     path("cases/overdue/", views.case_overdue, name="case_overdue"),

@@ -38,6 +38,7 @@ from .forms_lists import (
     CaseStopForm,
     DecisionForm,
     ItemForm,
+    ItemRetireForm,
     MeetingForm,
     PublishForm,
     TrackForm,
@@ -166,8 +167,30 @@ def item_detail(request: HttpRequest, pk: int) -> HttpResponse:
         and item.region.level == RegionLevel.VILLAGE
         and has_perm_in(user, "disclosure.handle_cases", item.region),
         "case_count": item.cases.count(),
+        "retire_form": ItemRetireForm()
+        if item.active and has_perm_in(user, "disclosure.manage_lists", item.region)
+        else None,
     }
     return render(request, "disclosure/lists/item_detail.html", context)
+
+
+@login_required
+@require_POST
+def item_retire(request: HttpRequest, pk: int) -> HttpResponse:
+    """Stop using an item: no new cases; its versions and cases stay on record."""
+    selectors.require_any(request.user, "disclosure.manage_lists", "没有权限停用清单事项")
+    item = selectors.list_item_get(actor=request.user, pk=pk)
+    form = ItemRetireForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "请填写停用理由")
+        return redirect("disclosure:list_item", item.pk)
+    return _act(
+        request, "disclosure:list_item", item.pk,
+        lambda: services.list_item_retire(
+            actor=request.user, item=item, reason=form.cleaned_data["reason"]
+        ),
+        "该事项已停用，不再受理新办件",
+    )  # fmt: skip
 
 
 def _adopt_regions(user: Any, item: ListItem) -> QuerySet[Region]:

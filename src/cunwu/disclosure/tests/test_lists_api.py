@@ -178,3 +178,28 @@ def test_decisions_over_the_api(jiulong: Region, api_as: Api) -> None:
         "village": JIULONG, "title": "x", "description": "y", "proposed_on": today,
     }).status_code == 403  # fmt: skip
     assert Decision.objects.count() == 1
+
+
+def test_comment_stop_and_retire_over_the_api(seeded: Region, api_as: Api) -> None:
+    api = api_as("九龙村村干部")
+    item = _adopt(api)
+    case = api.post("/cases", {"item": item["id"], "applicant_name": "周德福"}).json()
+    commented = api.post(f"/cases/{case['id']}/comment", {"note": "已电话通知补交材料"})
+    assert commented.status_code == 200
+    assert [e["kind"] for e in commented.json()["events"]] == ["open", "comment"]
+    empty = api.post(f"/cases/{case['id']}/stop", {"reason": " "})
+    assert empty.status_code == 400
+    stopped = api.post(f"/cases/{case['id']}/stop", {"reason": "申请人撤回申请"})
+    assert stopped.json()["status"] == "stopped"
+    assert (
+        api_as("九龙村村民").post(f"/list-items/{item['id']}/retire", {"reason": "x"}).status_code
+        == 403
+    )
+    retired = api.post(f"/list-items/{item['id']}/retire", {"reason": "已并入其他事项"})
+    assert retired.status_code == 200
+    assert retired.json()["active"] is False
+    again = api.post(f"/list-items/{item['id']}/retire", {"reason": "再次"})
+    assert again.status_code == 409
+    refused = api.post("/cases", {"item": item["id"], "applicant_name": "李四"})
+    assert refused.status_code in {400, 409}
+    assert Case.objects.count() == 1

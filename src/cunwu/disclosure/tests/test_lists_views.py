@@ -281,3 +281,22 @@ def test_nav_shows_the_new_pages_to_staff(seeded: Region, cadre: User) -> None:
     page = _client(cadre).get("/disclosure/lists/").content.decode()
     for label in ("四清单", "办件", "四议两公开"):
         assert f">{label}</a>" in page
+
+
+def test_cadre_retires_an_adopted_item_from_its_page(
+    seeded: Region, cadre: User, jiulong: Region, persona: Callable[[str], User]
+) -> None:
+    item = _adopted(cadre, jiulong)
+    client = _client(cadre)
+    page = client.get(f"/disclosure/lists/{item.pk}/").content.decode()
+    assert "停用该事项" in page
+    _no_inline_code(page)
+    villager = _client(persona("九龙村村民"))
+    assert villager.post(f"/disclosure/lists/{item.pk}/retire/", {"reason": "x"}).status_code == 403
+    assert client.post(f"/disclosure/lists/{item.pk}/retire/", {"reason": ""}).status_code == 302
+    item.refresh_from_db()
+    assert item.active
+    client.post(f"/disclosure/lists/{item.pk}/retire/", {"reason": "已并入其他事项"})
+    item.refresh_from_db()
+    assert not item.active
+    assert "停用该事项" not in client.get(f"/disclosure/lists/{item.pk}/").content.decode()
