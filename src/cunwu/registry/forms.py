@@ -209,6 +209,15 @@ class PersonUpdateForm(PersonFieldsForm):
             self.fields["id_number"].help_text = f"当前：{person.id_masked}；留空则不变"
         if person.phone_masked:
             self.fields["phone"].help_text = f"当前：{person.phone_masked}；留空则不变"
+            self.fields["clear_phone"] = forms.BooleanField(
+                label="删除已登记的联系电话", required=False
+            )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if cleaned.get("clear_phone") and cleaned.get("phone"):
+            self.add_error("phone", "要删除联系电话时，请不要同时填写新号码")
+        return cleaned
 
 
 class HeadChangeForm(forms.Form):

@@ -510,7 +510,12 @@ def person_update(request: HttpRequest, pk: int) -> HttpResponse:
     form = PersonUpdateForm(request.POST or None, person=person)
     if request.method == "POST" and form.is_valid():
         try:
-            services.person_update(actor=request.user, person=person, data=form.person_data())
+            services.person_update(
+                actor=request.user,
+                person=person,
+                data=form.person_data(),
+                clear_phone=bool(form.cleaned_data.get("clear_phone")),
+            )
         except ApplicationError as exc:
             apply_error(form, exc)
         else:

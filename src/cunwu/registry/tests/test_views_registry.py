@@ -667,6 +667,32 @@ def test_update_person_keeps_id_when_left_blank(
     assert person_id_number(son) == make_id_number(3, birth="20050607")
 
 
+def test_the_edit_form_can_remove_a_phone_number(
+    client: Client, staff: User, household: Household
+) -> None:
+    son = household.members.get(name="张小明")
+    person_update(
+        actor=staff, person=son,
+        data=PersonData(name="张小明", relation="子", phone="13812345678"),
+    )  # fmt: skip
+    son.refresh_from_db()
+    assert son.phone_masked == "138****5678"
+    _login(client, staff)
+    url = reverse("registry:person_update", args=[son.pk])
+    base = {"name": "张小明", "relation": "子", "ethnicity": "汉族"}
+    both = client.post(url, {**base, "phone": "13900001111", "clear_phone": "on"})
+    assert both.status_code == 200
+    assert "请不要同时填写新号码" in both.content.decode()
+    kept = client.post(url, base)
+    assert kept.status_code == 302
+    son.refresh_from_db()
+    assert son.phone_masked == "138****5678"
+    cleared = client.post(url, {**base, "clear_phone": "on"})
+    assert cleared.status_code == 302
+    son.refresh_from_db()
+    assert (son.phone_masked, son.phone_enc) == ("", "")
+
+
 def test_change_head(client: Client, staff: User, household: Household) -> None:
     son = household.members.get(name="张小明")
     _login(client, staff)
