@@ -131,6 +131,22 @@ PERMISSIONS: dict[str, set[str]] = {
     "disclosure.handle_cases": {Role.VILLAGE_STAFF, Role.TOWNSHIP_STAFF},
     # record 四议两公开 decisions of the village: meetings, votes, the two disclosures
     "disclosure.decide": {Role.VILLAGE_STAFF},
+    # see rulebooks, point events, balances and rankings in scope
+    "points.view": {str(r) for r in _ALL_STAFF} - {Role.DEPARTMENT},
+    # draft rulebook versions (villages) and templates (townships, counties); record adoption
+    "points.manage_rulebook": {Role.VILLAGE_STAFF, Role.TOWNSHIP_STAFF, Role.COUNTY_ADMIN},
+    # propose points for a household of the village (a cadre; a grid worker of the work team)
+    "points.propose": {Role.VILLAGE_STAFF, Role.WORK_TEAM},
+    # the village's points review group: approve, adjust, reject; publish the monthly list
+    "points.review": {Role.VILLAGE_STAFF},
+    # declare points for one's own household (a villager's self-declaration)
+    "points.declare": {Role.VILLAGER},
+    # see the store: goods, stock, redemptions, reports
+    "store.view": {str(r) for r in _ALL_STAFF} - {Role.DEPARTMENT},
+    # goods, donations, purchases, write-offs, stocktakes; publish the monthly report
+    "store.manage": {Role.VILLAGE_STAFF},
+    # redeem at the counter and cancel a redemption of the same day
+    "store.redeem": {Role.VILLAGE_STAFF},
 }
 
 # The lowest level at which a role may be assigned (a villager belongs to a village, …).

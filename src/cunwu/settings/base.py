@@ -36,6 +36,8 @@ INSTALLED_APPS = [
     "cunwu.accounts",
     "cunwu.registry",
     "cunwu.disclosure",
+    "cunwu.points",
+    "cunwu.store",
     "cunwu.web",
     "cunwu.api",
 ]

@@ -1,7 +1,7 @@
 """The dependencies between apps that DESIGN.md draws, checked on every module and template.
 
-core ← accounts ← registry; disclosure imports only core and accounts (the other modules
-publish through it); web and api sit on top and may use every app.
+core ← accounts ← registry ← points ← store; disclosure imports only core and accounts (the
+other modules publish through it); web and api sit on top and may use every app.
 """
 
 from __future__ import annotations
@@ -18,6 +18,8 @@ ALLOWED: dict[str, set[str]] = {
     "accounts": {"core"},
     "registry": {"core", "accounts"},
     "disclosure": {"core", "accounts"},
+    "points": {"core", "accounts", "registry", "disclosure"},
+    "store": {"core", "accounts", "registry", "disclosure", "points"},
 }
 _INCLUDE = re.compile(r"""{%\s*(?:include|extends)\s+["']([a-z_]+)/""")
 

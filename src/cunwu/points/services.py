@@ -1,0 +1,953 @@
+"""Writes of the points system (积分制).
+
+Rulebooks: a village drafts a version (from scratch, from its previous version or from a
+township/county template), records its adoption by the 村民代表会议 and discloses it; the version
+takes effect the day after its period passes. Events: proposed by a villager for their own
+household, a cadre or a grid worker; reviewed by the village's review group (never by the one who
+proposed); disclosed in a batch; posted to the ledger when the batch's period passes, or returned
+to review when an objection is upheld. The ledger is append-only; balances move only by
+conditional UPDATEs, so that no read-modify-write race can overspend.
+"""
+
+from __future__ import annotations
+
+import calendar
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.core.files.uploadedfile import UploadedFile
+from django.db import IntegrityError, transaction
+from django.db.models import F, Sum
+from django.db.models.functions import Abs
+from django.utils import timezone
+
+from cunwu.accounts.models import Role
+from cunwu.accounts.permissions import has_perm_in, require, roles_of
+from cunwu.core.errors import ApplicationError
+from cunwu.core.models import Region, RegionLevel, code_prefix
+from cunwu.core.services.audit import audit_append
+from cunwu.disclosure.models import Category, Notice
+from cunwu.disclosure.services import Period, Subject, notice_publish
+from cunwu.registry.models import Household, HouseholdStatus, Person, PersonStatus
+
+from .models import (
+    DEFAULT_STAR_THRESHOLDS,
+    LIVE_STATUSES,
+    BatchStatus,
+    CapPeriod,
+    EntryKind,
+    EventStatus,
+    Evidence,
+    LedgerEntry,
+    PointAccount,
+    PointBatch,
+    PointEvent,
+    Proposer,
+    Rulebook,
+    RulebookVersion,
+    RuleCategory,
+    RuleItem,
+    Unit,
+    VersionStatus,
+)
+
+MAX_DESCRIPTION = 300
+MAX_PHOTO_BYTES = 8 * 1024 * 1024
+PHOTO_TYPES = {"image/jpeg", "image/png", "image/webp", "image/heic"}
+MAX_ITEM_POINTS = 1_000
+MAX_BATCH_EVENTS = 5_000
+# a version's adoption is disclosed for at least this many days (a village may choose more)
+MIN_RULEBOOK_PERIOD = 5
+DEFAULT_BATCH_PERIOD = 7
+
+
+# ---------------------------------------------------------------- ledger
+
+
+def account_for(household: Household) -> PointAccount:
+    account, _ = PointAccount.objects.get_or_create(
+        household=household,
+        defaults={"village_id": household.village_id, "county_code": household.county_code},
+    )
+    return account
+
+
+def _post(
+    *,
+    account: PointAccount,
+    kind: str,
+    on: date,
+    cumulative: int,
+    available: int,
+    memo: str,
+    actor: Any = None,
+    event: PointEvent | None = None,
+    person_id: int | None = None,
+    ref: tuple[str, str] = ("", ""),
+    require_available: int | None = None,
+) -> LedgerEntry:
+    """Move the account's two figures and append their row, in the caller's transaction.
+    With ``require_available`` the move happens only while at least that many points are
+    available (one conditional UPDATE: two counters cannot both spend the last points)."""
+    accounts = PointAccount.objects.filter(pk=account.pk)
+    if require_available is not None:
+        accounts = accounts.filter(available__gte=require_available)
+    moved = accounts.update(
+        cumulative=F("cumulative") + cumulative, available=F("available") + available
+    )
+    if not moved:
+        raise ApplicationError("insufficient_points", "可用积分不足", status=409)
+    return LedgerEntry.objects.create(
+        account=account,
+        village_id=account.village_id,
+        county_code=account.county_code,
+        kind=kind,
+        date=on,
+        cumulative=cumulative,
+        available=available,
+        event=event,
+        person_id=person_id,
+        ref_type=ref[0],
+        ref_id=ref[1],
+        memo=memo[:200],
+        actor=actor if getattr(actor, "is_authenticated", False) else None,
+    )
+
+
+def points_debit(
+    *, actor: Any, household: Household, points: int, ref: tuple[str, str], memo: str
+) -> LedgerEntry:
+    """Spend available points (a redemption): never below zero, cumulative points untouched.
+    For other modules (the store); runs inside their transaction."""
+    if points <= 0:
+        raise ApplicationError("points_positive", "积分数应为正整数")
+    account = account_for(household)
+    return _post(
+        account=account, kind=EntryKind.REDEEM, on=timezone.localdate(), cumulative=0,
+        available=-points, memo=memo, actor=actor, ref=ref, require_available=points,
+    )  # fmt: skip
+
+
+def points_credit(
+    *, actor: Any, household: Household, points: int, ref: tuple[str, str], memo: str
+) -> LedgerEntry:
+    """Give back spent points (a cancelled redemption)."""
+    if points <= 0:
+        raise ApplicationError("points_positive", "积分数应为正整数")
+    account = account_for(household)
+    return _post(
+        account=account, kind=EntryKind.REDEEM_CANCEL, on=timezone.localdate(), cumulative=0,
+        available=points, memo=memo, actor=actor, ref=ref,
+    )  # fmt: skip
+
+
+@transaction.atomic
+def available_reset(*, actor: Any, village: Region, year: int) -> int:
+    """年度清零 for a village whose rulebook says so: available points left at the end of
+    ``year`` are set to zero (cumulative points stay). Booked once per year; returns the number
+    of households reset."""
+    require(actor, "points.review", village)
+    rulebook = Rulebook.objects.filter(region=village).first()
+    if rulebook is None or not rulebook.reset_yearly:
+        raise ApplicationError("reset_not_configured", "本村积分细则未规定可用积分每年清零")
+    if year >= timezone.localdate().year:
+        raise ApplicationError("reset_year", "只能清零已经结束的年度", field="year")
+    ref = ("points.reset", str(year))
+    if LedgerEntry.objects.filter(village=village, ref_type=ref[0], ref_id=ref[1]).exists():
+        raise ApplicationError("reset_done", f"{year}年度已经清零", status=409)
+    count = 0
+    for account in PointAccount.objects.select_for_update().filter(
+        village=village, available__gt=0
+    ):
+        _post(
+            account=account, kind=EntryKind.RESET, on=date(year, 12, 31), cumulative=0,
+            available=-account.available, memo=f"{year}年度可用积分清零", actor=actor, ref=ref,
+        )  # fmt: skip
+        count += 1
+    audit_append(
+        actor=actor, region=village, action="points.reset", object_type="points.rulebook",
+        object_id=str(rulebook.pk), payload={"year": year, "households": count},
+    )  # fmt: skip
+    return count
+
+
+# ---------------------------------------------------------------- rulebooks
+
+
+@dataclass
+class ItemData:
+    """One item as entered in the form, the API or a template file."""
+
+    category: str
+    code: str
+    name: str
+    points: int
+    points_min: int | None = None
+    points_max: int | None = None
+    unit: str = Unit.EVENT
+    cap: int | None = None
+    cap_period: str = CapPeriod.YEAR
+    evidence: str = Evidence.NONE
+    proposers: list[str] = field(
+        default_factory=lambda: [Proposer.VILLAGER, Proposer.CADRE, Proposer.GRID]
+    )
+    repeat_same_day: bool = False
+    valid_from: date | None = None
+    valid_until: date | None = None
+
+
+def _manage_perm(actor: Any, region: Region) -> None:
+    require(actor, "points.manage_rulebook", region)
+    if region.level < RegionLevel.COUNTY:
+        raise ApplicationError("rulebook_level", "积分细则只能由县、乡镇（模板）或村制定")
+
+
+def rulebook_for(*, actor: Any, region: Region, name: str = "") -> Rulebook:
+    """The region's rulebook, created on first use."""
+    _manage_perm(actor, region)
+    rulebook = Rulebook.objects.filter(region=region).first()
+    if rulebook is None:
+        suffix = "积分制管理细则" if region.level == RegionLevel.VILLAGE else "积分制细则模板"
+        rulebook = Rulebook.objects.create(
+            region=region, name=(name or f"{region.name}{suffix}")[:100]
+        )
+    return rulebook
+
+
+def _copy_items(source: RulebookVersion, target: RulebookVersion) -> None:
+    categories = {}
+    for category in source.categories.all():
+        categories[category.pk] = RuleCategory.objects.create(
+            version=target, name=category.name, order=category.order
+        )
+    RuleItem.objects.bulk_create(
+        RuleItem(
+            version=target,
+            category=categories[item.category_id],
+            code=item.code,
+            name=item.name,
+            points=item.points,
+            points_min=item.points_min,
+            points_max=item.points_max,
+            unit=item.unit,
+            cap=item.cap,
+            cap_period=item.cap_period,
+            evidence=item.evidence,
+            proposers=item.proposers,
+            repeat_same_day=item.repeat_same_day,
+            valid_from=item.valid_from,
+            valid_until=item.valid_until,
+            order=item.order,
+        )
+        for item in source.items.all()
+    )
+
+
+@transaction.atomic
+def version_create(
+    *, actor: Any, rulebook: Rulebook, copy_from: RulebookVersion | None = None, note: str = ""
+) -> RulebookVersion:
+    """A new draft version: a copy of ``copy_from`` (the rulebook's own latest version when
+    None and there is one; a template of the township or county above the village)."""
+    _manage_perm(actor, rulebook.region)
+    if rulebook.versions.filter(status=VersionStatus.DRAFT).exists():
+        raise ApplicationError("draft_exists", "已有一个草稿版本，请先完成或修改它", status=409)
+    if copy_from is None:
+        copy_from = rulebook.versions.exclude(status=VersionStatus.DRAFT).first()
+    elif copy_from.rulebook_id != rulebook.pk:
+        template = copy_from.rulebook.region
+        if (
+            copy_from.status != VersionStatus.EFFECTIVE
+            or template.level not in (RegionLevel.TOWNSHIP, RegionLevel.COUNTY)
+            or not rulebook.region_id.startswith(code_prefix(template.code, template.level))
+        ):
+            raise ApplicationError(
+                "template_scope", "只能复制本乡镇或本县已发布的积分细则模板", field="template"
+            )
+    last = rulebook.versions.order_by("-number").values_list("number", flat=True).first() or 0
+    version = RulebookVersion.objects.create(
+        rulebook=rulebook,
+        number=last + 1,
+        copied_from=copy_from,
+        note=" ".join(note.split())[:200],
+        star_thresholds=copy_from.thresholds if copy_from else DEFAULT_STAR_THRESHOLDS,
+        created_by=actor,
+    )
+    if copy_from is not None:
+        _copy_items(copy_from, version)
+    audit_append(
+        actor=actor, region=rulebook.region, action="points.version_create", obj=version,
+        payload={"number": version.number, "copied_from": copy_from.pk if copy_from else None},
+    )  # fmt: skip
+    return version
+
+
+def _draft(actor: Any, version: RulebookVersion) -> RulebookVersion:
+    _manage_perm(actor, version.rulebook.region)
+    locked = RulebookVersion.objects.select_for_update().get(pk=version.pk)
+    if locked.status not in (VersionStatus.DRAFT, VersionStatus.RETURNED):
+        raise ApplicationError("version_not_draft", "只有草稿版本可以修改", status=409)
+    return locked
+
+
+def _clean_item(data: ItemData) -> ItemData:
+    name = " ".join(data.name.split())
+    code = data.code.strip().upper()
+    category = " ".join(data.category.split())
+    if not category or len(category) > 30:
+        raise ApplicationError("item_category", "请填写类别（至多30字）", field="category")
+    if not code or len(code) > 10 or not code.isalnum():
+        raise ApplicationError("item_code", "编号应为1到10位字母或数字", field="code")
+    if not name or len(name) > 100:
+        raise ApplicationError("item_name", "请填写事项名称（至多100字）", field="name")
+    if data.points == 0 or abs(data.points) > MAX_ITEM_POINTS:
+        raise ApplicationError(
+            "item_points", f"分值应为非零整数，绝对值不超过{MAX_ITEM_POINTS}", field="points"
+        )
+    low = data.points if data.points_min is None else data.points_min
+    high = data.points if data.points_max is None else data.points_max
+    if not low <= data.points <= high:
+        raise ApplicationError("item_bounds", "分值应在最低与最高分值之间", field="points_min")
+    if (low > 0) != (data.points > 0) or (high > 0) != (data.points > 0):
+        raise ApplicationError(
+            "item_bounds_sign", "加分事项的分值范围不能含零或负数，扣分事项反之", field="points_min"
+        )
+    if data.unit not in Unit.values:
+        raise ApplicationError("item_unit", "计分单位不正确", field="unit")
+    if data.cap_period not in CapPeriod.values:
+        raise ApplicationError("item_cap_period", "上限周期不正确", field="cap_period")
+    if data.cap is not None and not 0 < data.cap <= 100 * MAX_ITEM_POINTS:
+        raise ApplicationError("item_cap", "周期上限应为正整数", field="cap")
+    if data.cap is not None and data.cap < max(abs(low), abs(high)):
+        raise ApplicationError("item_cap_small", "周期上限不能小于单次分值", field="cap")
+    if data.evidence not in Evidence.values:
+        raise ApplicationError("item_evidence", "佐证材料要求不正确", field="evidence")
+    proposers = [p for p in Proposer.values if p in set(data.proposers)]
+    if not proposers or set(data.proposers) - set(Proposer.values):
+        raise ApplicationError("item_proposers", "请选择可申报人", field="proposers")
+    if data.valid_from and data.valid_until and data.valid_from > data.valid_until:
+        raise ApplicationError("item_validity", "有效期止不能早于有效期起", field="valid_until")
+    return ItemData(
+        category=category, code=code, name=name, points=data.points, points_min=low,
+        points_max=high, unit=data.unit, cap=data.cap, cap_period=data.cap_period,
+        evidence=data.evidence, proposers=proposers, repeat_same_day=data.repeat_same_day,
+        valid_from=data.valid_from, valid_until=data.valid_until,
+    )  # fmt: skip
+
+
+@transaction.atomic
+def item_save(
+    *, actor: Any, version: RulebookVersion, data: ItemData, item: RuleItem | None = None
+) -> RuleItem:
+    """Add an item to a draft version, or change one of its items."""
+    version = _draft(actor, version)
+    data = _clean_item(data)
+    if item is not None and item.version_id != version.pk:
+        raise ApplicationError("item_version", "该事项不属于此版本")
+    clash = version.items.filter(code=data.code)
+    if item is not None:
+        clash = clash.exclude(pk=item.pk)
+    if clash.exists():
+        raise ApplicationError("item_code_taken", f"编号{data.code}已被使用", field="code")
+    category, _ = RuleCategory.objects.get_or_create(
+        version=version,
+        name=data.category,
+        defaults={"order": version.categories.count() + 1},
+    )
+    fields = {
+        "category": category, "code": data.code, "name": data.name, "points": data.points,
+        "points_min": data.points_min, "points_max": data.points_max, "unit": data.unit,
+        "cap": data.cap, "cap_period": data.cap_period, "evidence": data.evidence,
+        "proposers": ",".join(data.proposers), "repeat_same_day": data.repeat_same_day,
+        "valid_from": data.valid_from, "valid_until": data.valid_until,
+    }  # fmt: skip
+    if item is None:
+        item = RuleItem.objects.create(version=version, order=version.items.count() + 1, **fields)
+    else:
+        for name, value in fields.items():
+            setattr(item, name, value)
+        item.save()
+    RuleCategory.objects.filter(version=version, items__isnull=True).delete()
+    audit_append(
+        actor=actor, region=version.rulebook.region, action="points.item_save", obj=item,
+        payload={"version": version.number, "code": item.code, "name": item.name,
+                 "points": item.points},
+    )  # fmt: skip
+    return item
+
+
+@transaction.atomic
+def item_delete(*, actor: Any, item: RuleItem) -> None:
+    version = _draft(actor, item.version)
+    payload: dict[str, Any] = {"version": version.number, "code": item.code, "name": item.name}
+    item.delete()
+    RuleCategory.objects.filter(version=version, items__isnull=True).delete()
+    audit_append(
+        actor=actor, region=version.rulebook.region, action="points.item_delete",
+        object_type="points.ruleitem", object_id=item.code, payload=payload,
+    )  # fmt: skip
+
+
+@transaction.atomic
+def version_settings(
+    *, actor: Any, version: RulebookVersion, star_thresholds: list[int], note: str = ""
+) -> RulebookVersion:
+    version = _draft(actor, version)
+    if (
+        not star_thresholds
+        or len(star_thresholds) > 10
+        or any(t <= 0 for t in star_thresholds)
+        or star_thresholds != sorted(set(star_thresholds))
+    ):
+        raise ApplicationError(
+            "star_thresholds", "星级门槛应为1到10个递增的正整数", field="star_thresholds"
+        )
+    version.star_thresholds = star_thresholds
+    version.note = " ".join(note.split())[:200]
+    version.save(update_fields=["star_thresholds", "note"])
+    audit_append(
+        actor=actor, region=version.rulebook.region, action="points.version_settings",
+        obj=version, payload={"star_thresholds": star_thresholds},
+    )  # fmt: skip
+    return version
+
+
+def _rulebook_table(version: RulebookVersion) -> dict[str, Any]:
+    items = version.items.select_related("category")
+    return {
+        "columns": ["类别", "编号", "事项", "分值", "计分单位", "周期上限", "佐证"],
+        "rows": [
+            [
+                item.category.name,
+                item.code,
+                item.name,
+                f"{item.points:+d}"
+                if item.points_min == item.points_max
+                else f"{item.points:+d}（{item.points_min:+d}至{item.points_max:+d}）",
+                item.get_unit_display(),
+                f"{item.cap}分/{item.get_cap_period_display()}" if item.cap else "不限",
+                item.get_evidence_display(),
+            ]
+            for item in items
+        ],
+    }
+
+
+@transaction.atomic
+def version_adopt(
+    *,
+    actor: Any,
+    version: RulebookVersion,
+    resolution_date: date,
+    members_total: int,
+    members_present: int,
+    votes_for: int,
+    effective_from: date | None = None,
+    period_days: int = MIN_RULEBOOK_PERIOD,
+) -> RulebookVersion:
+    """Record the 村民代表会议's adoption of a village's draft (quorum: two thirds of the
+    members; more than half of those present in favour) and disclose it; it takes effect when
+    the period passes without an upheld objection. A township or county template is published
+    at once (it binds nobody until a village adopts its copy)."""
+    version = _draft(actor, version)
+    region = version.rulebook.region
+    today = timezone.localdate()
+    if not version.items.exists():
+        raise ApplicationError("version_empty", "细则还没有任何积分事项")
+    if region.level != RegionLevel.VILLAGE:
+        version.status = VersionStatus.EFFECTIVE
+        version.effective_from = today
+        version.save(update_fields=["status", "effective_from"])
+        audit_append(
+            actor=actor, region=region, action="points.template_publish", obj=version,
+            payload={"number": version.number, "items": version.items.count()},
+        )  # fmt: skip
+        return version
+    if resolution_date > today:
+        raise ApplicationError("resolution_future", "表决日期不能晚于今天", field="resolution_date")
+    if members_total <= 0 or members_present > members_total or votes_for > members_present:
+        raise ApplicationError(
+            "resolution_counts",
+            "人数不合理：实到不超过应到，赞成不超过实到",
+            field="members_present",
+        )
+    if members_present * 3 < members_total * 2:
+        raise ApplicationError(
+            "resolution_quorum",
+            f"村民代表会议须有三分之二以上组成人员参加：应到{members_total}人，实到{members_present}人",
+            field="members_present",
+        )
+    if votes_for * 2 <= members_present:
+        raise ApplicationError(
+            "resolution_majority",
+            f"须经到会人员过半数同意：实到{members_present}人，赞成{votes_for}人",
+            field="votes_for",
+        )
+    if not MIN_RULEBOOK_PERIOD <= period_days <= 60:
+        raise ApplicationError(
+            "period_days", f"公示天数应在{MIN_RULEBOOK_PERIOD}到60天之间", field="period_days"
+        )
+    version.resolution_date = resolution_date
+    version.members_total = members_total
+    version.members_present = members_present
+    version.votes_for = votes_for
+    version.effective_requested = effective_from
+    version.status = VersionStatus.DISCLOSING
+    version.save()
+    body = (
+        f"<p>{resolution_date.year}年{resolution_date.month}月{resolution_date.day}日村民代表会议"
+        f"表决通过《{version.rulebook.name}》第{version.number}版：应到{members_total}人，"
+        f"实到{members_present}人，赞成{votes_for}人。公示期满无异议后施行。</p>"
+    )
+    notice = notice_publish(
+        actor=actor, region=region, category=Category.POINTS,
+        title=f"关于《{version.rulebook.name}》（第{version.number}版）的公示", body=body,
+        rows=_rulebook_table(version), period=Period(days=period_days),
+        subject=Subject("points.rulebook_version", str(version.pk)),
+    )  # fmt: skip
+    version.notice = notice
+    version.save(update_fields=["notice"])
+    audit_append(
+        actor=actor, region=region, action="points.version_adopt", obj=version,
+        payload={
+            "number": version.number, "resolution_date": resolution_date.isoformat(),
+            "members_total": members_total, "members_present": members_present,
+            "votes_for": votes_for, "notice": notice.pk,
+        },
+    )  # fmt: skip
+    return version
+
+
+def _version_closed(version_id: int, notice: Notice, outcome: str) -> None:
+    version = RulebookVersion.objects.select_for_update().filter(pk=version_id).first()
+    if version is None or version.status != VersionStatus.DISCLOSING:
+        return
+    if outcome == "passed":
+        start = (notice.period_end or timezone.localdate()) + timedelta(days=1)
+        if version.effective_requested and version.effective_requested > start:
+            start = version.effective_requested
+        version.status = VersionStatus.EFFECTIVE
+        version.effective_from = start
+    else:
+        version.status = VersionStatus.RETURNED
+    version.save(update_fields=["status", "effective_from"])
+    audit_append(
+        actor=None, region=version.rulebook.region, action=f"points.version_{outcome}",
+        obj=version,
+        payload={"number": version.number, "effective_from": str(version.effective_from or "")},
+    )  # fmt: skip
+
+
+def version_in_force(village: Region | str, on: date) -> RulebookVersion | None:
+    """The village's version that scores events of ``on``: the effective one that started
+    last on or before that day."""
+    code = village if isinstance(village, str) else village.code
+    return (
+        RulebookVersion.objects.filter(
+            rulebook__region_id=code, status=VersionStatus.EFFECTIVE, effective_from__lte=on
+        )
+        .order_by("-effective_from", "-number")
+        .first()
+    )
+
+
+# ---------------------------------------------------------------- events
+
+
+def _cap_window(period: str, on: date) -> tuple[date, date]:
+    if period == CapPeriod.MONTH:
+        return on.replace(day=1), on.replace(day=calendar.monthrange(on.year, on.month)[1])
+    if period == CapPeriod.QUARTER:
+        first = 3 * ((on.month - 1) // 3) + 1
+        last = first + 2
+        return date(on.year, first, 1), date(on.year, last, calendar.monthrange(on.year, last)[1])
+    return date(on.year, 1, 1), date(on.year, 12, 31)
+
+
+def _check_cap(item: RuleItem, household_id: int, on: date, points: int, exclude: int = 0) -> None:
+    if item.cap is None:
+        return
+    start, end = _cap_window(item.cap_period, on)
+    used = (
+        PointEvent.objects.filter(
+            household_id=household_id,
+            item__code=item.code,
+            item__version__rulebook_id=item.version.rulebook_id,
+            date__range=(start, end),
+            status__in=LIVE_STATUSES,
+            reverses__isnull=True,
+        )
+        .exclude(pk=exclude)
+        .aggregate(total=Sum(Abs("points")))["total"]
+        or 0
+    )
+    if used + abs(points) > item.cap:
+        raise ApplicationError(
+            "cap_reached",
+            f"“{item.name}”{item.get_cap_period_display()}上限{item.cap}分，"
+            f"本户本期已计{used}分，不能再计{abs(points)}分",
+            field="points",
+            status=409,
+        )
+
+
+def _source_for(actor: Any, household: Household, source: str | None) -> str:
+    """Who proposes: the system (another module, ``actor`` None), a cadre, a grid worker of the
+    work team, or a villager for their own household."""
+    if actor is None:
+        if source != Proposer.SYSTEM:
+            raise PermissionDenied("没有权限执行此操作")
+        return Proposer.SYSTEM
+    if has_perm_in(actor, "points.propose", household.village_id):
+        roles = roles_of(actor)
+        if Role.VILLAGE_STAFF in roles or actor.is_superuser:
+            return Proposer.CADRE
+        return Proposer.GRID
+    if (
+        has_perm_in(actor, "points.declare", household.village_id)
+        and Person.objects.filter(
+            user=actor, household=household, status=PersonStatus.ACTIVE
+        ).exists()
+    ):
+        return Proposer.VILLAGER
+    raise PermissionDenied("没有权限执行此操作")
+
+
+def _check_photo(photo: UploadedFile[bytes] | None) -> None:
+    if photo is None:
+        return
+    if photo.size is None or photo.size > MAX_PHOTO_BYTES:
+        raise ApplicationError("photo_size", "照片不能超过8MB", field="photo")
+    head = photo.read(12)
+    photo.seek(0)
+    is_image = (
+        head.startswith(b"\xff\xd8\xff")
+        or head.startswith(b"\x89PNG")
+        or (head[:4] == b"RIFF" and head[8:12] == b"WEBP")
+        or head[4:12] in (b"ftypheic", b"ftypheix", b"ftypmif1")
+    )
+    if not is_image:
+        raise ApplicationError("photo_type", "照片应为JPEG、PNG、WebP或HEIC图片", field="photo")
+
+
+@transaction.atomic
+def event_propose(
+    *,
+    actor: Any,
+    household: Household,
+    item: RuleItem,
+    on: date,
+    points: int | None = None,
+    person: Person | None = None,
+    description: str = "",
+    photo: UploadedFile[bytes] | None = None,
+    source: str | None = None,
+    today: date | None = None,
+) -> PointEvent:
+    """积分申报. The item must belong to the version in force on the event's date (a stale
+    version is refused); the same item for the same household on the same day is refused
+    unless the item allows repeats; the item's cap per period is enforced."""
+    today = today or timezone.localdate()
+    source = _source_for(actor, household, source)
+    if household.status != HouseholdStatus.ACTIVE:
+        raise ApplicationError("household_inactive", "该户已注销，不能计分", field="household")
+    if on > today:
+        raise ApplicationError("date_future", "发生日期不能晚于今天", field="date")
+    if on < today - timedelta(days=366):
+        raise ApplicationError("date_old", "发生日期不能早于一年前", field="date")
+    in_force = version_in_force(household.village_id, on)
+    if in_force is None:
+        raise ApplicationError(
+            "no_rulebook", "该日期本村还没有生效的积分细则", field="date", status=409
+        )
+    if item.version_id != in_force.pk:
+        raise ApplicationError(
+            "stale_version",
+            f"该事项属于已失效的细则版本，{on.isoformat()}适用第{in_force.number}版",
+            field="item",
+            status=409,
+        )
+    if (item.valid_from and on < item.valid_from) or (item.valid_until and on > item.valid_until):
+        raise ApplicationError("item_not_valid", "该事项在发生日期不在有效期内", field="item")
+    if source not in item.proposer_set:
+        raise ApplicationError(
+            "proposer_not_allowed",
+            f"“{item.name}”不接受{Proposer(source).label}申报",
+            field="item",
+        )
+    if person is not None and (
+        person.household_id != household.pk or person.status != PersonStatus.ACTIVE
+    ):
+        raise ApplicationError("person_not_member", "获得人不是该户的在册成员", field="person")
+    points = item.points if points is None else points
+    if not item.points_min <= points <= item.points_max:
+        raise ApplicationError(
+            "points_bounds",
+            f"分值应在{item.points_min}到{item.points_max}之间",
+            field="points",
+        )
+    if item.evidence == Evidence.PHOTO and photo is None and source != Proposer.SYSTEM:
+        raise ApplicationError("photo_required", "该事项须上传照片作为佐证", field="photo")
+    _check_photo(photo)
+    description = " ".join(description.split())
+    if len(description) > MAX_DESCRIPTION:
+        raise ApplicationError(
+            "description_long", f"事由至多{MAX_DESCRIPTION}字", field="description"
+        )
+    # one household's proposals queue here, so that caps hold under concurrency
+    account = account_for(household)
+    PointAccount.objects.select_for_update().filter(pk=account.pk).first()
+    key = None if item.repeat_same_day else f"{item.code}:{household.pk}:{on.isoformat()}"
+    if key and PointEvent.objects.filter(dedupe_key=key).exists():
+        raise ApplicationError(
+            "duplicate_event",
+            f"该户{on.month}月{on.day}日已申报过“{item.name}”，同一事项同日不能重复计分",
+            field="item",
+            status=409,
+        )
+    _check_cap(item, household.pk, on, points)
+    event = PointEvent(
+        village_id=household.village_id, county_code=household.county_code,
+        household=household, person=person, item=item, date=on, points=points,
+        description=description, source=source, dedupe_key=key,
+        proposed_by=actor if actor is not None else None,
+    )  # fmt: skip
+    if photo is not None:
+        event.photo.save(photo.name or "photo.jpg", photo, save=False)
+    try:
+        with transaction.atomic():
+            event.save()
+    except IntegrityError as exc:
+        raise ApplicationError(
+            "duplicate_event", "同一事项同日不能重复计分", field="item", status=409
+        ) from exc
+    audit_append(
+        actor=actor, region=household.village, action="points.event_propose", obj=event,
+        payload={"household": household.number, "item": item.code, "date": on.isoformat(),
+                 "points": points, "source": source},
+    )  # fmt: skip
+    return event
+
+
+@transaction.atomic
+def event_review(
+    *, actor: Any, event: PointEvent, approve: bool, points: int | None = None, note: str = ""
+) -> PointEvent:
+    """The review group approves (optionally adjusting within the item's bounds) or rejects
+    with a reason. Nobody reviews what they proposed themselves."""
+    require(actor, "points.review", event.village_id)
+    event = PointEvent.objects.select_for_update().select_related("item__version").get(pk=event.pk)
+    if event.status != EventStatus.PROPOSED:
+        raise ApplicationError("event_not_proposed", "该申报已审核过", status=409)
+    if event.proposed_by_id is not None and event.proposed_by_id == actor.pk:
+        raise ApplicationError("review_own", "不能审核自己提出的申报", status=403)
+    note = " ".join(note.split())
+    if len(note) > 200:
+        raise ApplicationError("note_long", "审核意见至多200字", field="note")
+    before = event.points
+    if approve:
+        if points is not None and points != event.points:
+            item = event.item
+            if event.reverses_id is not None:
+                raise ApplicationError("reversal_fixed", "冲销的分值不能调整", field="points")
+            if not item.points_min <= points <= item.points_max:
+                raise ApplicationError(
+                    "points_bounds",
+                    f"分值应在{item.points_min}到{item.points_max}之间",
+                    field="points",
+                )
+            if not note:
+                raise ApplicationError("adjust_reason", "调整分值请写明理由", field="note")
+            _check_cap(item, event.household_id, event.date, points, exclude=event.pk)
+            event.points = points
+        event.status = EventStatus.APPROVED
+    else:
+        if not note:
+            raise ApplicationError("reject_reason", "不予通过请写明理由", field="note")
+        event.status = EventStatus.REJECTED
+        event.dedupe_key = None
+    event.reviewed_by = actor
+    event.reviewed_at = timezone.now()
+    event.review_note = note
+    event.save()
+    audit_append(
+        actor=actor, region=event.village, action="points.event_review", obj=event,
+        payload={"approve": approve, "points": event.points, "before": before, "note": note},
+    )  # fmt: skip
+    return event
+
+
+@transaction.atomic
+def event_reverse(*, actor: Any, event: PointEvent, reason: str) -> PointEvent:
+    """Correct an effective event: a reversal carrying its negated points, approved by the
+    reviewer who records it and disclosed in the next batch like any event."""
+    require(actor, "points.review", event.village_id)
+    event = PointEvent.objects.select_for_update().get(pk=event.pk)
+    reason = " ".join(reason.split())
+    if not reason or len(reason) > 200:
+        raise ApplicationError("reverse_reason", "请写明冲销理由（至多200字）", field="reason")
+    if event.status != EventStatus.EFFECTIVE or event.reverses_id is not None:
+        raise ApplicationError("reverse_not_effective", "只有已生效的积分可以冲销", status=409)
+    if PointEvent.objects.filter(reverses=event).exists():
+        raise ApplicationError("reverse_twice", "该积分已经冲销过", status=409)
+    now = timezone.now()
+    reversal = PointEvent.objects.create(
+        village_id=event.village_id, county_code=event.county_code,
+        household_id=event.household_id, person_id=event.person_id, item_id=event.item_id,
+        date=event.date, points=-event.points, description=f"冲销：{reason}",
+        source=Proposer.CADRE, status=EventStatus.APPROVED, reverses=event, proposed_by=actor,
+        reviewed_by=actor, reviewed_at=now, review_note=reason,
+    )  # fmt: skip
+    audit_append(
+        actor=actor, region=event.village, action="points.event_reverse", obj=reversal,
+        payload={"reverses": event.pk, "points": reversal.points, "reason": reason},
+    )  # fmt: skip
+    return reversal
+
+
+def _batch_table(events: list[PointEvent], heads: dict[int, str]) -> dict[str, Any]:
+    return {
+        "columns": ["户编号", "户主", "获得人", "事项", "日期", "分值", "说明"],
+        "rows": [
+            [
+                e.household.number,
+                heads.get(e.household_id, ""),
+                e.person.name if e.person else "",
+                f"{e.item.code} {e.item.name}",
+                f"{e.date.month}月{e.date.day}日",
+                f"{e.points:+d}",
+                e.description[:100],
+            ]
+            for e in events
+        ],
+    }
+
+
+@transaction.atomic
+def batch_publish(
+    *,
+    actor: Any,
+    village: Region,
+    title: str = "",
+    period_days: int = DEFAULT_BATCH_PERIOD,
+    period_unit: str = "natural",
+    event_ids: list[int] | None = None,
+) -> PointBatch:
+    """Disclose the village's approved events (all of them, or those named) as one notice;
+    they post to the ledger when its period passes."""
+    require(actor, "points.review", village)
+    require(actor, "disclosure.publish", village)
+    events_qs = (
+        PointEvent.objects.select_for_update()
+        .filter(village=village, status=EventStatus.APPROVED, batch__isnull=True)
+        .order_by("household__number", "date", "pk")
+    )
+    if event_ids is not None:
+        events_qs = events_qs.filter(pk__in=event_ids)
+    locked = list(events_qs.values_list("pk", flat=True))
+    if not locked:
+        raise ApplicationError("batch_empty", "没有已审核待公示的积分申报")
+    if event_ids is not None and len(locked) != len(set(event_ids)):
+        raise ApplicationError("batch_events", "所选申报中有不属于本村或不是待公示状态的")
+    if len(locked) > MAX_BATCH_EVENTS:
+        raise ApplicationError("batch_large", f"一次至多公示{MAX_BATCH_EVENTS}条，请分批")
+    events = list(
+        PointEvent.objects.filter(pk__in=locked)
+        .select_related("household", "person", "item")
+        .order_by("household__number", "date", "pk")
+    )
+    heads = dict(
+        Person.objects.filter(
+            household_id__in={e.household_id for e in events}, relation="户主",
+            status=PersonStatus.ACTIVE,
+        ).values_list("household_id", "name")
+    )  # fmt: skip
+    today = timezone.localdate()
+    title = " ".join(title.split()) or f"{village.name}{today.year}年{today.month}月积分公示"
+    total = sum(e.points for e in events)
+    body = (
+        f"<p>以下{len(events)}条积分经村积分评议小组审核，现予公示，合计{total:+d}分。"
+        "公示期内如有异议，请向村务监督委员会反映。</p>"
+    )
+    batch = PointBatch.objects.create(
+        village=village, county_code=village.code[:6], title=title[:120], created_by=actor
+    )
+    batch.notice = notice_publish(
+        actor=actor, region=village, category=Category.POINTS, title=title[:120], body=body,
+        rows=_batch_table(events, heads), period=Period(days=period_days, unit=period_unit),
+        subject=Subject("points.batch", str(batch.pk)),
+    )  # fmt: skip
+    batch.save(update_fields=["notice"])
+    PointEvent.objects.filter(pk__in=locked).update(batch=batch, status=EventStatus.DISCLOSING)
+    audit_append(
+        actor=actor, region=village, action="points.batch_publish", obj=batch,
+        payload={"events": len(events), "total": total, "notice": batch.notice.pk},
+    )  # fmt: skip
+    return batch
+
+
+def _batch_closed(batch_id: int, outcome: str) -> None:
+    batch = PointBatch.objects.select_for_update().filter(pk=batch_id).first()
+    if batch is None or batch.status != BatchStatus.DISCLOSING:
+        return
+    now = timezone.now()
+    events = list(
+        PointEvent.objects.select_for_update()
+        .filter(batch=batch, status=EventStatus.DISCLOSING)
+        .select_related("item", "household")
+        .order_by("pk")
+    )
+    if outcome == "passed":
+        for event in events:
+            account = account_for(event.household)
+            kind = EntryKind.REVERSAL if event.reverses_id else EntryKind.EARN
+            _post(
+                account=account, kind=kind, on=event.date, cumulative=event.points,
+                available=event.points, memo=f"{event.item.code} {event.item.name}",
+                event=event, person_id=event.person_id,
+            )  # fmt: skip
+        PointEvent.objects.filter(pk__in=[e.pk for e in events]).update(
+            status=EventStatus.EFFECTIVE, effective_at=now
+        )
+        batch.status = BatchStatus.PASSED
+    else:
+        # an upheld objection sends the whole list back to the review group
+        PointEvent.objects.filter(pk__in=[e.pk for e in events]).update(
+            status=EventStatus.PROPOSED, batch=None, review_note="公示期间异议成立，退回复审"
+        )
+        batch.status = BatchStatus.RETURNED
+    batch.closed_at = now
+    batch.save(update_fields=["status", "closed_at"])
+    audit_append(
+        actor=None, region=batch.village, action=f"points.batch_{outcome}", obj=batch,
+        payload={"events": len(events), "total": sum(e.points for e in events)},
+    )  # fmt: skip
+
+
+def on_notice_closed(sender: Any, notice: Notice, outcome: str, **kwargs: Any) -> None:
+    """disclosure.signals.notice_closed: runs inside the transaction that closes the notice."""
+    if notice.subject_type == "points.batch" and notice.subject_id.isdigit():
+        _batch_closed(int(notice.subject_id), outcome)
+    elif notice.subject_type == "points.rulebook_version" and notice.subject_id.isdigit():
+        _version_closed(int(notice.subject_id), notice, outcome)
+
+
+def ledger_mismatches(*, prefix: str = "") -> list[tuple[PointAccount, int, int]]:
+    """Accounts whose figures differ from the sums of their rows: (account, Σcumulative,
+    Σavailable). Empty when the books are right."""
+    sums = (
+        LedgerEntry.objects.filter(village_id__startswith=prefix)
+        .values("account_id")
+        .annotate(c=Sum("cumulative"), a=Sum("available"))
+    )
+    by_account = {row["account_id"]: (row["c"], row["a"]) for row in sums}
+    wrong = []
+    for account in PointAccount.objects.filter(village_id__startswith=prefix).select_related(
+        "household"
+    ):
+        c, a = by_account.get(account.pk, (0, 0))
+        if (account.cumulative, account.available) != (c, a):
+            wrong.append((account, c, a))
+    return wrong
