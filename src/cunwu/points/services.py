@@ -938,13 +938,13 @@ def ledger_mismatches(*, prefix: str = "") -> list[tuple[PointAccount, int, int]
     """Accounts whose figures differ from the sums of their rows: (account, Σcumulative,
     Σavailable). Empty when the books are right."""
     sums = (
-        LedgerEntry.objects.filter(village_id__startswith=prefix)
+        LedgerEntry.objects.filter(village__code__startswith=prefix)
         .values("account_id")
         .annotate(c=Sum("cumulative"), a=Sum("available"))
     )
     by_account = {row["account_id"]: (row["c"], row["a"]) for row in sums}
     wrong = []
-    for account in PointAccount.objects.filter(village_id__startswith=prefix).select_related(
+    for account in PointAccount.objects.filter(village__code__startswith=prefix).select_related(
         "household"
     ):
         c, a = by_account.get(account.pk, (0, 0))
