@@ -388,6 +388,7 @@ class EntryKind(models.TextChoices):
     REDEEM = "redeem", "兑换"
     REDEEM_CANCEL = "redeem_cancel", "兑换撤销"
     RESET = "reset", "年度清零"
+    OPENING = "opening", "期初结转"
 
 
 class LedgerEntry(models.Model):

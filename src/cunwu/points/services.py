@@ -144,6 +144,38 @@ def points_credit(
 
 
 @transaction.atomic
+def opening_balance(
+    *, actor: Any, household: Household, cumulative: int, available: int, as_of: date
+) -> LedgerEntry:
+    """期初结转: the figures a household brings from the paper ledger when the village starts
+    with cunwu; once per household, before any other row of its account."""
+    require(actor, "points.review", household.village_id)
+    if not 0 <= available <= cumulative <= 1_000_000:
+        raise ApplicationError(
+            "opening_figures", "期初可用积分应在0与累计积分之间", field="available"
+        )
+    if cumulative == 0:
+        raise ApplicationError("opening_zero", "期初累计积分为0时无需结转", field="cumulative")
+    if as_of > timezone.localdate():
+        raise ApplicationError("opening_date", "结转日期不能晚于今天", field="as_of")
+    account = account_for(household)
+    PointAccount.objects.select_for_update().filter(pk=account.pk).first()
+    if account.entries.exists():
+        raise ApplicationError("opening_late", "该户已有积分流水，不能再结转期初数", status=409)
+    entry = _post(
+        account=account, kind=EntryKind.OPENING, on=as_of, cumulative=cumulative,
+        available=available, memo=f"{as_of.year}年{as_of.month}月{as_of.day}日纸质台账期初结转",
+        actor=actor, ref=("points.opening", str(household.pk)),
+    )  # fmt: skip
+    audit_append(
+        actor=actor, region=household.village, action="points.opening", obj=entry,
+        payload={"household": household.number, "cumulative": cumulative,
+                 "available": available, "as_of": as_of.isoformat()},
+    )  # fmt: skip
+    return entry
+
+
+@transaction.atomic
 def available_reset(*, actor: Any, village: Region, year: int) -> int:
     """年度清零 for a village whose rulebook says so: available points left at the end of
     ``year`` are set to zero (cumulative points stay). Booked once per year; returns the number
@@ -435,6 +467,28 @@ def _rulebook_table(version: RulebookVersion) -> dict[str, Any]:
     }
 
 
+def _check_vote(members_total: int, members_present: int, votes_for: int) -> None:
+    """村民代表会议 (第26条): two thirds of the members present; more than half of them for."""
+    if members_total <= 0 or members_present > members_total or votes_for > members_present:
+        raise ApplicationError(
+            "resolution_counts",
+            "人数不合理：实到不超过应到，赞成不超过实到",
+            field="members_present",
+        )
+    if members_present * 3 < members_total * 2:
+        raise ApplicationError(
+            "resolution_quorum",
+            f"村民代表会议须有三分之二以上组成人员参加：应到{members_total}人，实到{members_present}人",
+            field="members_present",
+        )
+    if votes_for * 2 <= members_present:
+        raise ApplicationError(
+            "resolution_majority",
+            f"须经到会人员过半数同意：实到{members_present}人，赞成{votes_for}人",
+            field="votes_for",
+        )
+
+
 @transaction.atomic
 def version_adopt(
     *,
@@ -467,24 +521,7 @@ def version_adopt(
         return version
     if resolution_date > today:
         raise ApplicationError("resolution_future", "表决日期不能晚于今天", field="resolution_date")
-    if members_total <= 0 or members_present > members_total or votes_for > members_present:
-        raise ApplicationError(
-            "resolution_counts",
-            "人数不合理：实到不超过应到，赞成不超过实到",
-            field="members_present",
-        )
-    if members_present * 3 < members_total * 2:
-        raise ApplicationError(
-            "resolution_quorum",
-            f"村民代表会议须有三分之二以上组成人员参加：应到{members_total}人，实到{members_present}人",
-            field="members_present",
-        )
-    if votes_for * 2 <= members_present:
-        raise ApplicationError(
-            "resolution_majority",
-            f"须经到会人员过半数同意：实到{members_present}人，赞成{votes_for}人",
-            field="votes_for",
-        )
+    _check_vote(members_total, members_present, votes_for)
     if not MIN_RULEBOOK_PERIOD <= period_days <= 60:
         raise ApplicationError(
             "period_days", f"公示天数应在{MIN_RULEBOOK_PERIOD}到60天之间", field="period_days"
@@ -518,6 +555,88 @@ def version_adopt(
         },
     )  # fmt: skip
     return version
+
+
+@transaction.atomic
+def version_record_adopted(
+    *,
+    actor: Any,
+    version: RulebookVersion,
+    resolution_date: date,
+    members_total: int,
+    members_present: int,
+    votes_for: int,
+    disclosed_from: date,
+    disclosed_until: date,
+    effective_from: date,
+) -> RulebookVersion:
+    """补录: a village that kept its rulebook on paper records the version already adopted,
+    disclosed and in force before it used cunwu, with the dates of that paper disclosure."""
+    version = _draft(actor, version)
+    region = version.rulebook.region
+    if region.level != RegionLevel.VILLAGE:
+        raise ApplicationError("backfill_village", "只有村的细则需要补录表决和公示")
+    if not version.items.exists():
+        raise ApplicationError("version_empty", "细则还没有任何积分事项")
+    _check_vote(members_total, members_present, votes_for)
+    today = timezone.localdate()
+    if not resolution_date <= disclosed_from <= disclosed_until < effective_from <= today:
+        raise ApplicationError(
+            "backfill_dates",
+            "日期应依次为：表决日期、公示开始、公示截止、施行日期，且施行日期不晚于今天",
+            field="effective_from",
+        )
+    if (disclosed_until - disclosed_from).days + 1 < MIN_RULEBOOK_PERIOD:
+        raise ApplicationError(
+            "backfill_period", f"公示期不少于{MIN_RULEBOOK_PERIOD}天", field="disclosed_until"
+        )
+    if RulebookVersion.objects.filter(
+        rulebook=version.rulebook,
+        status=VersionStatus.EFFECTIVE,
+        effective_from__gte=effective_from,
+    ).exists():
+        raise ApplicationError(
+            "backfill_order", "补录的版本施行日期须晚于已生效的各版本", field="effective_from"
+        )
+    version.resolution_date = resolution_date
+    version.members_total = members_total
+    version.members_present = members_present
+    version.votes_for = votes_for
+    version.effective_requested = effective_from
+    version.effective_from = effective_from
+    version.status = VersionStatus.EFFECTIVE
+    version.save()
+    audit_append(
+        actor=actor, region=region, action="points.version_backfill", obj=version,
+        payload={
+            "number": version.number, "resolution_date": resolution_date.isoformat(),
+            "members_total": members_total, "members_present": members_present,
+            "votes_for": votes_for, "disclosed": [disclosed_from.isoformat(),
+                                                  disclosed_until.isoformat()],
+            "effective_from": effective_from.isoformat(),
+        },
+    )  # fmt: skip
+    return version
+
+
+@transaction.atomic
+def template_publish_default(*, actor: Any, region: Region) -> RulebookVersion:
+    """A township or county publishes the built-in default (five categories, 38 items) as
+    its template; villages copy and adjust it."""
+    from .seed import DEFAULT_ITEMS
+
+    if region.level not in (RegionLevel.TOWNSHIP, RegionLevel.COUNTY):
+        raise ApplicationError("template_level", "模板只能由乡镇或县发布")
+    rulebook = rulebook_for(actor=actor, region=region)
+    version = version_create(actor=actor, rulebook=rulebook, note="默认细则（五类38项）")
+    RuleItem.objects.filter(version=version).delete()
+    RuleCategory.objects.filter(version=version).delete()
+    for data in DEFAULT_ITEMS:
+        item_save(actor=actor, version=version, data=data)
+    return version_adopt(
+        actor=actor, version=version, resolution_date=timezone.localdate(), members_total=0,
+        members_present=0, votes_for=0,
+    )  # fmt: skip
 
 
 def _version_closed(version_id: int, notice: Notice, outcome: str) -> None:

@@ -20,19 +20,40 @@ IN_FORCE_FROM = date(2026, 1, 1)
 
 ITEMS = [
     ItemData(
-        category="村民自治", code="A01", name="参加村民会议", points=2, unit=Unit.EVENT,
-        cap=24, cap_period=CapPeriod.YEAR,
+        category="村民自治",
+        code="A01",
+        name="参加村民会议",
+        points=2,
+        unit=Unit.EVENT,
+        cap=24,
+        cap_period=CapPeriod.YEAR,
     ),
     ItemData(
-        category="美丽家园", code="E01", name="垃圾分类到位", points=5, unit=Unit.MONTH,
-        cap=5, cap_period=CapPeriod.MONTH, evidence=Evidence.PHOTO,
+        category="美丽家园",
+        code="E01",
+        name="垃圾分类到位",
+        points=5,
+        unit=Unit.MONTH,
+        cap=5,
+        cap_period=CapPeriod.MONTH,
+        evidence=Evidence.PHOTO,
     ),
     ItemData(
-        category="美丽家园", code="E02", name="乱堆乱放", points=-5, points_min=-10,
-        points_max=-2, proposers=[Proposer.CADRE, Proposer.GRID],
+        category="美丽家园",
+        code="E02",
+        name="乱堆乱放",
+        points=-5,
+        points_min=-10,
+        points_max=-2,
+        proposers=[Proposer.CADRE, Proposer.GRID],
     ),
     ItemData(
-        category="乡风文明", code="B01", name="志愿服务", points=3, points_min=1, points_max=5,
+        category="乡风文明",
+        code="B01",
+        name="志愿服务",
+        points=3,
+        points_min=1,
+        points_max=5,
         repeat_same_day=True,
     ),
 ]
@@ -65,12 +86,19 @@ def draft_version(staff: User, jiulong: Region) -> RulebookVersion:
 
 @pytest.fixture
 def effective_version(staff: User, draft_version: RulebookVersion) -> RulebookVersion:
-    """The draft adopted, disclosed and in force since :data:`IN_FORCE_FROM` (moved back from
-    the day after its period, so that tests may date events in the past)."""
-    version = adopt_and_close(staff, draft_version)
-    RulebookVersion.objects.filter(pk=version.pk).update(effective_from=IN_FORCE_FROM)
-    version.refresh_from_db()
-    return version
+    """The draft as adopted and disclosed on paper in December 2025 and in force since
+    :data:`IN_FORCE_FROM` (补录), so that tests may date events in the past."""
+    return services.version_record_adopted(
+        actor=staff,
+        version=draft_version,
+        resolution_date=date(2025, 12, 1),
+        members_total=18,
+        members_present=15,
+        votes_for=14,
+        disclosed_from=date(2025, 12, 5),
+        disclosed_until=date(2025, 12, 11),
+        effective_from=IN_FORCE_FROM,
+    )
 
 
 @pytest.fixture

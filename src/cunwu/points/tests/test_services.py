@@ -649,3 +649,68 @@ def test_sixteen_simultaneous_proposals_respect_the_duplicate_guard_and_the_cap(
     assert {e.code for e in capped if isinstance(e, ApplicationError)} == {"cap_reached"}
     assert len(capped) == 5
     assert audit_verify(prefix=JIULONG)[1] is None
+
+
+# ---------------------------------------------------------------- onboarding from paper
+
+
+def test_a_version_adopted_on_paper_is_recorded_with_its_dates(
+    staff: User, draft_version: RulebookVersion
+) -> None:
+    record = lambda **dates: services.version_record_adopted(  # noqa: E731
+        actor=staff,
+        version=draft_version,
+        resolution_date=date(2025, 12, 1),
+        members_total=18,
+        members_present=15,
+        votes_for=14,
+        **dates,
+    )
+    short = {
+        "disclosed_from": date(2025, 12, 5),
+        "disclosed_until": date(2025, 12, 8),
+        "effective_from": IN_FORCE_FROM,
+    }
+    assert _error(lambda: record(**short)).code == "backfill_period"
+    backwards = {**short, "disclosed_until": date(2026, 1, 2)}
+    assert _error(lambda: record(**backwards)).code == "backfill_dates"
+    version = record(**{**short, "disclosed_until": date(2025, 12, 9)})
+    assert (version.status, version.effective_from) == (VersionStatus.EFFECTIVE, IN_FORCE_FROM)
+    assert not Notice.objects.exists()
+    event = business_events().get(action="points.version_backfill")
+    assert event.payload["disclosed"] == ["2025-12-05", "2025-12-09"]
+
+
+def test_the_default_template_has_five_categories_and_38_items(
+    persona: Callable[[str], User], regions: dict[str, Region], staff: User
+) -> None:
+    township = persona("开云镇干部")
+    template = services.template_publish_default(actor=township, region=regions["430423100000"])
+    assert template.status == VersionStatus.EFFECTIVE
+    assert list(template.categories.values_list("name", flat=True)) == [
+        "村民自治", "乡风文明", "人才振兴", "产业发展", "美丽家园",
+    ]  # fmt: skip
+    assert template.items.count() == 38
+    assert template.items.filter(points__lt=0).count() == 12
+    copy = services.version_create(
+        actor=staff,
+        rulebook=services.rulebook_for(actor=staff, region=regions[JIULONG]),
+        copy_from=template,
+    )
+    assert copy.items.count() == 38
+
+
+def test_opening_balances_come_once_before_any_other_row(
+    staff: User, reviewer: User, household: Household
+) -> None:
+    opening = lambda c, a: services.opening_balance(  # noqa: E731
+        actor=reviewer, household=household, cumulative=c, available=a, as_of=date(2026, 10, 31)
+    )
+    assert _error(lambda: opening(10, 11)).code == "opening_figures"
+    assert _error(lambda: opening(0, 0)).code == "opening_zero"
+    entry = opening(120, 45)
+    assert (entry.kind, entry.cumulative, entry.available) == (EntryKind.OPENING, 120, 45)
+    account = PointAccount.objects.get(household=household)
+    assert (account.cumulative, account.available) == (120, 45)
+    assert _error(lambda: opening(5, 5)).code == "opening_late"
+    assert services.ledger_mismatches() == []
