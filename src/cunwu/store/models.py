@@ -131,7 +131,8 @@ class Redemption(models.Model):
     household = models.ForeignKey(
         Household, verbose_name="户", on_delete=models.PROTECT, related_name="redemptions"
     )
-    number = models.CharField("单号", max_length=20, unique=True)
+    # DH20261125-0007: the village's 7th receipt of that day (ReceiptCounter)
+    number = models.CharField("单号", max_length=20)
     idempotency_key = models.CharField("幂等键", max_length=64, unique=True)
     total_points = models.PositiveIntegerField("积分合计")
     status = models.CharField(
@@ -161,6 +162,7 @@ class Redemption(models.Model):
         ]
         constraints: ClassVar = [
             models.CheckConstraint(condition=Q(total_points__gt=0), name="store_redemption_total"),
+            models.UniqueConstraint(fields=["village", "number"], name="store_redemption_number"),
         ]
 
     def __str__(self) -> str:
@@ -187,3 +189,22 @@ class RedemptionLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.goods_id}×{self.quantity}"
+
+
+class ReceiptCounter(models.Model):
+    """The last receipt number a village gave out on a day (one row per village and day)."""
+
+    village = models.ForeignKey(
+        Region, verbose_name="村", on_delete=models.PROTECT, related_name="+"
+    )
+    day = models.DateField("日期")
+    last = models.PositiveIntegerField("最后序号", default=0)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "兑换单号计数"
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["village", "day"], name="store_receipt_counter_day"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.village_id} {self.day}: {self.last}"
