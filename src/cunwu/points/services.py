@@ -984,7 +984,9 @@ def batch_publish(
         ).values_list("household_id", "name")
     )  # fmt: skip
     today = timezone.localdate()
-    title = " ".join(title.split()) or f"{village.name}{today.year}年{today.month}月积分公示"
+    title = " ".join(title.split()) or (
+        f"{village.name.removesuffix('委会')}{today.year}年{today.month}月积分公示"
+    )
     total = sum(e.points for e in events)
     body = (
         f"<p>以下{len(events)}条积分经村积分评议小组审核，现予公示，合计{total:+d}分。"

@@ -29,6 +29,8 @@ from cunwu.disclosure.models_feedback import (
     InspectionSubject,
 )
 from cunwu.disclosure.services_lists import list_seed
+from cunwu.points import services as points
+from cunwu.points.models import Rulebook
 from cunwu.registry.models import Household, IncomeCategory, Person
 from cunwu.registry.services import PersonData, household_create, income_set, person_add
 
@@ -306,11 +308,77 @@ def _village_committee(township: User, committee: User, village: Region) -> None
     )  # fmt: skip
 
 
+def _village_points(admin: User, cadre: User, grid: User, villager: User, village: Region) -> int:
+    """衡山县's default template; 九龙村's copy adopted on paper and in force since 1 January
+    (补录), opening balances carried over from the paper ledger at the end of October, and
+    November's points: proposed by the work team and a villager, reviewed by the cadre, the
+    reviewed ones disclosed (公示中) and two waiting for review. Returns the events created."""
+    if Rulebook.objects.filter(region=village).exists():
+        return 0
+    county = Region.objects.get(code=village.code[:6] + "000000")
+    template = Rulebook.objects.filter(region=county).first()
+    published = template.versions.filter(status="effective").first() if template else None
+    if published is None:
+        published = points.template_publish_default(actor=admin, region=county)
+    rulebook = points.rulebook_for(actor=cadre, region=village)
+    version = points.version_create(actor=cadre, rulebook=rulebook, copy_from=published)
+    version = points.version_record_adopted(
+        actor=cadre, version=version, resolution_date=date(2025, 12, 20), members_total=21,
+        members_present=18, votes_for=17, disclosed_from=date(2025, 12, 22),
+        disclosed_until=date(2025, 12, 28), effective_from=date(2026, 1, 1),
+    )  # fmt: skip
+    rng = random.Random(7)  # noqa: S311 (demo data, not secrets)
+    households = list(Household.objects.filter(village=village).order_by("number"))
+    for household in households:
+        cumulative = rng.randrange(20, 240)
+        points.opening_balance(
+            actor=cadre, household=household, cumulative=cumulative,
+            available=rng.randrange(0, cumulative // 2 + 1), as_of=date(2026, 10, 31),
+        )  # fmt: skip
+    items = {item.code: item for item in version.items.all()}
+    day = date(2026, 11, 8)
+    created = []
+    for household in households[:12]:
+        code = rng.choice(["A01", "A04", "B05", "E05", "D03", "E06", "E07"])
+        created.append(
+            points.event_propose(
+                actor=grid,
+                household=household,
+                item=items[code],
+                on=day + timedelta(days=rng.randrange(0, 10)),
+                today=date(2026, 11, 25),
+                description="十一月网格巡查记录",
+            )
+        )
+    own = Household.objects.get(village=village, number="0001")
+    created.append(
+        points.event_propose(
+            actor=villager,
+            household=own,
+            item=items["A02"],
+            on=date(2026, 11, 12),
+            today=date(2026, 11, 25),
+            description="屋场恳谈会上建议修缮第三组路灯",
+        )
+    )
+    # the cadre approves all but the last two of the work team's; one of those is rejected,
+    # the other waits for review together with the villager's own declaration
+    reviewed = created[:-3]
+    for event in reviewed:
+        points.event_review(actor=cadre, event=event, approve=True)
+    points.event_review(actor=cadre, event=created[-2], approve=False, note="当日未参加，核实不符")
+    title = f"{village.name.removesuffix('委会')}2026年11月积分公示"
+    points.batch_publish(
+        actor=cadre, village=village, title=title, event_ids=[e.pk for e in reviewed]
+    )
+    return len(created)
+
+
 def demo_load() -> dict[str, int]:
     """Create what is missing of the demo county; return what was created."""
     if not getattr(settings, "CUNWU_DEMO_ALLOWED", False):
         raise DemoRefused("demo_refused", "生产环境不允许加载演示数据")
-    created = {"households": 0, "notices": 0}
+    created = {"households": 0, "notices": 0, "point_events": 0}
     with transaction.atomic():
         _ensure_regions()
         users_before = User.objects.count()
@@ -329,6 +397,9 @@ def demo_load() -> dict[str, int]:
             ).update(user=by_name["cunmin"])
         created["notices"] = _village_notices(by_name["cunganbu"], by_name["jianwei"], jiulong)
         _village_committee(by_name["xiangzhen"], by_name["jianwei"], jiulong)
+        created["point_events"] = _village_points(
+            admin, by_name["cunganbu"], by_name["gongzuodui"], by_name["cunmin"], jiulong
+        )
         # the example four lists of 衡山县 (idempotent: items already there are left alone)
         list_seed(county=Region.objects.get(code="430423000000"))
         if created["users"]:

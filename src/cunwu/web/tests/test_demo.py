@@ -15,6 +15,7 @@ from cunwu.disclosure.models import Notice, Objection
 from cunwu.disclosure.models_feedback import CommitteeMember, Feedback, Problem
 from cunwu.disclosure.models_lists import ListItem
 from cunwu.disclosure.seed_lists import SEED
+from cunwu.points.models import PointAccount, PointEvent, RulebookVersion
 from cunwu.registry.models import Household, Person
 from cunwu.registry.services import person_id_number
 from cunwu.web import demo
@@ -31,13 +32,14 @@ def small_demo(regions: dict[str, Region], monkeypatch: pytest.MonkeyPatch) -> N
 
 def test_demo_load_creates_seven_villages_and_one_user_per_role(small_demo: None) -> None:
     created = demo.demo_load()
-    assert created == {"households": 42, "users": 7, "notices": 4}
+    assert created == {"households": 42, "users": 7, "notices": 4, "point_events": 7}
     statuses = dict(Notice.objects.values_list("title", "status"))
     assert statuses == {
         "2026年第三季度村务公开": "published",
         "2026年度耕地地力保护补贴发放名单公示": "published",
         "关于拟确定发展对象的公示": "published",
         "2026年10月财务收支公开": "pending_signoff",
+        "九龙村2026年11月积分公示": "published",
     }
     assert Objection.objects.filter(status="pending").count() == 1
     assert CommitteeMember.objects.count() == 3
@@ -46,6 +48,12 @@ def test_demo_load_creates_seven_villages_and_one_user_per_role(small_demo: None
         ("question", "replied"),
     ]
     assert Problem.objects.count() == 1
+    # points: opening balances for 九龙村's households, November's events at each stage
+    assert PointAccount.objects.filter(village_id="430423100224").count() == 6
+    assert RulebookVersion.objects.filter(status="effective").count() == 2  # template, 九龙村
+    assert sorted(PointEvent.objects.values_list("status", flat=True)) == (
+        ["disclosing"] * 4 + ["proposed"] * 2 + ["rejected"]
+    )
     assert ListItem.objects.filter(region_id="430423000000").count() == len(SEED) == 20
     per_village = dict(
         Household.objects.values_list("village__name").annotate(n=Count("pk")).order_by()
