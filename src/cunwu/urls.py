@@ -9,6 +9,7 @@ urlpatterns = [
     path("accounts/", include("cunwu.accounts.urls")),
     path("registry/", include("cunwu.registry.urls")),
     path("disclosure/", include("cunwu.disclosure.urls")),
+    path("points/", include("cunwu.points.urls")),
     path("public/", include("cunwu.disclosure.urls_public")),
     path("", include("cunwu.web.urls")),
 ]

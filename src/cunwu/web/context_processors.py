@@ -22,6 +22,7 @@ NAV: list[tuple[str, str, str]] = [
     ("四清单", "disclosure:list_items", "disclosure.view"),
     ("办件", "disclosure:case_list", "disclosure.view"),
     ("四议两公开", "disclosure:decision_list", "disclosure.view"),
+    ("积分制", "points:index", "points.view"),
     ("审计", "audit_list", "core.view_audit"),
     ("节假日", "calendar", "core.manage_calendar"),
     ("角色授权", "accounts:assignment_list", "accounts.manage_roles"),
@@ -35,6 +36,10 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     nav: list[tuple[str, str]] = [("首页", reverse("home"))]
     roles = roles_of(user)
     if Role.VILLAGER in roles:  # a villager's own pages: the household and the notice board
-        nav += [("我家", reverse("registry:own_household")), ("公开栏", reverse("portal:index"))]
+        nav += [
+            ("我家", reverse("registry:own_household")),
+            ("我的积分", reverse("points:mine")),
+            ("公开栏", reverse("portal:index")),
+        ]
     nav += [(label, reverse(name)) for label, name, perm in NAV if scope_prefixes(user, perm) != []]
     return {"nav": nav, "user_roles": roles, "has_perm_in": has_perm_in}
