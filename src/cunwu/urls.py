@@ -11,6 +11,7 @@ urlpatterns = [
     path("disclosure/", include("cunwu.disclosure.urls")),
     path("points/", include("cunwu.points.urls")),
     path("public/", include("cunwu.disclosure.urls_public")),
+    path("store/", include("cunwu.store.urls")),
     path("", include("cunwu.web.urls")),
 ]
 

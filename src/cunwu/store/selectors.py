@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from cunwu.accounts.permissions import has_perm_in, regions_in_scope, scope_q
 from cunwu.core.models import Region, RegionLevel
+from cunwu.disclosure.models import Notice, NoticeStatus
 from cunwu.registry.models import HEAD, Household, Person, PersonStatus
 from cunwu.registry.selectors import household_list, region_prefix
 
@@ -322,6 +323,16 @@ def report_table(report: Report) -> dict[str, Any]:
         rows.append([h.number, h.head, str(h.redemptions), str(h.points), *[""] * 7])
     rows.append(["合计", "", str(report.redemption_count), str(report.points_total), *[""] * 7])
     return {"columns": GOODS_COLUMNS, "rows": rows}
+
+
+def report_notice(subject_type: str, subject_id: str) -> Notice | None:
+    """The notice that discloses a month's report (not a withdrawn one)."""
+    return (
+        Notice.objects.filter(subject_type=subject_type, subject_id=subject_id)
+        .exclude(status=NoticeStatus.WITHDRAWN)
+        .order_by("-pk")
+        .first()
+    )
 
 
 def stock_mismatches(*, prefix: str = "") -> list[tuple[Goods, int, int]]:

@@ -22,6 +22,7 @@ NAV: list[tuple[str, str, str]] = [
     ("四清单", "disclosure:list_items", "disclosure.view"),
     ("办件", "disclosure:case_list", "disclosure.view"),
     ("四议两公开", "disclosure:decision_list", "disclosure.view"),
+    ("爱心超市", "store:index", "store.view"),
     ("积分制", "points:index", "points.view"),
     ("审计", "audit_list", "core.view_audit"),
     ("节假日", "calendar", "core.manage_calendar"),
