@@ -110,6 +110,7 @@ api.add_router("/", disclosure_public_router)
 api.add_router("/", feedback_router)
 api.add_router("/", lists_router)
 api.add_router("/", calendar_router)
+api.add_router("/store", store_router)
 
 
 class HealthOut(Schema):
