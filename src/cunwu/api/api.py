@@ -36,6 +36,7 @@ from cunwu.disclosure.api import router as disclosure_router
 from cunwu.disclosure.api_feedback import router as feedback_router
 from cunwu.disclosure.api_lists import router as lists_router
 from cunwu.registry.api import router as registry_router
+from cunwu.store.api import router as store_router
 from cunwu.web.middleware import DATABASE_DOWN_CODE, DATABASE_DOWN_MESSAGE, RETRY_AFTER_SECONDS
 
 logger = logging.getLogger("cunwu.api")
