@@ -52,3 +52,4 @@ bench: install-dev
 	command -v wrk >/dev/null || apt-get install -y --no-install-recommends wrk
 	.venv/bin/python bench/import_persons.py
 	.venv/bin/python bench/public_portal.py
+	.venv/bin/python bench/redemption.py

@@ -18,7 +18,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -358,13 +358,53 @@ def receipt_number(day: date, seq: int) -> str:
     return f"{RECEIPT_PREFIX}{day:%Y%m%d}-{seq:04d}"
 
 
+def _claim(pk: int, quantity: int, village_id: str) -> int:
+    """Take ``quantity`` of a goods of the village that is on the shelf, in one conditional
+    UPDATE that also returns its current price; when it takes nothing, say why."""
+    table = connection.ops.quote_name(Goods._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET stock = stock - %s WHERE id = %s AND village_id = %s "  # noqa: S608
+            "AND active AND stock >= %s RETURNING points_price",
+            [quantity, pk, village_id, quantity],
+        )
+        row = cursor.fetchone()
+    if row is not None:
+        return int(row[0])
+    goods = Goods.objects.filter(pk=pk).first()
+    if goods is None or goods.village_id != village_id:
+        raise ApplicationError("goods_unknown", "商品不存在或不属于本村", field="lines")
+    if not goods.active:
+        raise ApplicationError("goods_inactive", f"“{goods.name}”已下架", field="lines")
+    raise ApplicationError(
+        "insufficient_stock", f"库存不足：{goods.name}仅剩{goods.stock}{goods.unit}",
+        field="lines", status=409,
+    )  # fmt: skip
+
+
+def _next_receipt(village_id: str, day: date) -> int:
+    """The village's next receipt sequence of the day, in one statement; the counter row stays
+    locked until commit, so numbers have no gaps and no duplicates."""
+    table = connection.ops.quote_name(ReceiptCounter._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (village_id, day, last) VALUES (%s, %s, 1) "  # noqa: S608
+            f"ON CONFLICT (village_id, day) DO UPDATE SET last = {table}.last + 1 RETURNING last",
+            [village_id, day],
+        )
+        row = cursor.fetchone()
+    if row is None:  # pragma: no cover (RETURNING always gives the row)
+        raise RuntimeError("receipt counter returned nothing")
+    return int(row[0])
+
+
 def _replay(existing: Redemption, household: Household, basket: Basket) -> Redemption:
     """The same key again: the redemption it made, unchanged, when the request is the same."""
     lines = dict(existing.lines.values_list("goods_id", "quantity"))
     if existing.household_id != household.pk or lines != basket.quantities:
         raise ApplicationError(
             "idempotency_conflict",
-            f"该兑换请求已用于兑换单{existing.number}，与本次的户或商品不同，请重新开单",
+            "该兑换请求已用于另一张兑换单，与本次的户或商品不同，请重新开单",
             field="idempotency_key",
             status=409,
         )
@@ -387,9 +427,6 @@ def redemption_create(
     key = clean_key(idempotency_key)
     basket = Basket.of(lines)
     require(actor, "store.redeem", household.village_id)
-    existing = Redemption.objects.filter(idempotency_key=key).first()
-    if existing is not None:
-        return _replay(existing, household, basket)
     try:
         return _redeem(actor=actor, household=household, basket=basket, key=key)
     except IntegrityError:
@@ -409,21 +446,12 @@ def _redeem(*, actor: Any, household: Household, basket: Basket, key: str) -> Re
         number=f"~{uuid.uuid4().hex[:19]}", idempotency_key=key, total_points=1,
         created_by=actor,
     )  # fmt: skip
-    current = Household.objects.filter(pk=household.pk).values_list("status", flat=True).first()
-    if current != HouseholdStatus.ACTIVE:
+    if household.status != HouseholdStatus.ACTIVE:
         raise ApplicationError("household_inactive", "该户已注销，不能兑换", field="household")
-    goods_by_pk = Goods.objects.in_bulk(list(basket.quantities))
-    for pk in basket.quantities:
-        goods = goods_by_pk.get(pk)
-        if goods is None or goods.village_id != household.village_id:
-            raise ApplicationError("goods_unknown", "商品不存在或不属于本村", field="lines")
-        if not goods.active:
-            raise ApplicationError("goods_inactive", f"“{goods.name}”已下架", field="lines")
-    total = 0
+    prices: dict[int, int] = {}
     for pk in sorted(basket.quantities):  # in id order: two baskets never wait on each other
-        goods, quantity = goods_by_pk[pk], basket.quantities[pk]
-        _take(goods, quantity)
-        total += goods.points_price * quantity
+        prices[pk] = _claim(pk, basket.quantities[pk], household.village_id)
+    total = sum(prices[pk] * basket.quantities[pk] for pk in prices)
     try:
         points_debit(
             actor=actor, household=household, points=total,
@@ -442,8 +470,8 @@ def _redeem(*, actor: Any, household: Household, basket: Basket, key: str) -> Re
             redemption=redemption,
             goods_id=pk,
             quantity=basket.quantities[pk],
-            unit_points=goods_by_pk[pk].points_price,
-            points=goods_by_pk[pk].points_price * basket.quantities[pk],
+            unit_points=prices[pk],
+            points=prices[pk] * basket.quantities[pk],
         )
         for pk in sorted(basket.quantities)
     )
@@ -461,9 +489,7 @@ def _redeem(*, actor: Any, household: Household, basket: Basket, key: str) -> Re
         for pk in sorted(basket.quantities)
     )
     # the receipt's number: the village's next of the day (its counter row is held to commit)
-    counter, _ = ReceiptCounter.objects.get_or_create(village_id=household.village_id, day=today)
-    ReceiptCounter.objects.filter(pk=counter.pk).update(last=F("last") + 1)
-    seq = ReceiptCounter.objects.filter(pk=counter.pk).values_list("last", flat=True).get()
+    seq = _next_receipt(household.village_id, today)
     redemption.number = receipt_number(today, seq)
     redemption.total_points = total
     Redemption.objects.filter(pk=redemption.pk).update(number=redemption.number, total_points=total)

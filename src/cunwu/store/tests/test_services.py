@@ -267,6 +267,7 @@ def test_a_bad_basket_changes_nothing(
         lines = [(oil, 1), (rice, 9)]  # 530 of 500
     elif case == "dissolved":
         Household.objects.filter(pk=funded.pk).update(status=HouseholdStatus.DISSOLVED)
+        funded.refresh_from_db()
     elif case == "key":
         key = " "
     before = snapshot(rice, oil, household=funded)
