@@ -35,6 +35,7 @@ from cunwu.disclosure.api import public_router as disclosure_public_router
 from cunwu.disclosure.api import router as disclosure_router
 from cunwu.disclosure.api_feedback import router as feedback_router
 from cunwu.disclosure.api_lists import router as lists_router
+from cunwu.points.api import router as points_router
 from cunwu.registry.api import router as registry_router
 from cunwu.store.api import router as store_router
 from cunwu.web.middleware import DATABASE_DOWN_CODE, DATABASE_DOWN_MESSAGE, RETRY_AFTER_SECONDS
@@ -112,6 +113,7 @@ api.add_router("/", feedback_router)
 api.add_router("/", lists_router)
 api.add_router("/", calendar_router)
 api.add_router("/store", store_router)
+api.add_router("/points", points_router)
 
 
 class HealthOut(Schema):
