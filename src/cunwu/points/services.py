@@ -179,8 +179,10 @@ def opening_balance(
 def available_reset(*, actor: Any, village: Region, year: int) -> int:
     """年度清零 for a village whose rulebook says so: available points left at the end of
     ``year`` are set to zero (cumulative points stay). Booked once per year; returns the number
-    of households reset."""
-    require(actor, "points.review", village)
+    of households reset. ``actor`` None is the command line (``cunwu points reset``), the
+    server's operator: no role check, the audit row names the system."""
+    if actor is not None:
+        require(actor, "points.review", village)
     rulebook = Rulebook.objects.filter(region=village).first()
     if rulebook is None or not rulebook.reset_yearly:
         raise ApplicationError("reset_not_configured", "本村积分细则未规定可用积分每年清零")
