@@ -460,3 +460,15 @@ def test_list_pages_cost_the_same_for_5_and_40_rows(
 
 def test_the_fixture_version_is_in_force_from_new_year(effective_version: RulebookVersion) -> None:
     assert effective_version.effective_from == IN_FORCE_FROM
+
+
+def test_item_validity_dates_show_in_chinese(
+    as_: Callable[[str], Client], staff: User, draft_version: RulebookVersion
+) -> None:
+    services.item_save(
+        actor=staff, version=draft_version,
+        data=services.ItemData(category="产业发展", code="F01", name="发展庭院经济", points=5,
+                               valid_from=date(2026, 11, 25), valid_until=date(2026, 12, 31)),
+    )  # fmt: skip
+    page = as_("九龙村村干部").get(reverse("points:version", args=[draft_version.pk]))
+    assert "2026年11月25日至2026年12月31日" in page.content.decode()
