@@ -12,9 +12,9 @@ from __future__ import annotations
 from .models import CapPeriod, Evidence, Proposer, Unit
 from .services import ItemData
 
-V, C, G = Proposer.VILLAGER, Proposer.CADRE, Proposer.GRID
-ALL = [V, C, G]
-STAFF = [C, G]
+V, C, G = str(Proposer.VILLAGER), str(Proposer.CADRE), str(Proposer.GRID)
+ALL: list[str] = [V, C, G]
+STAFF: list[str] = [C, G]
 
 
 def _item(
