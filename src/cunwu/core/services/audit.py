@@ -138,8 +138,10 @@ def audit_append(
         object_type = object_type or obj._meta.label_lower
         object_id = object_id or str(obj.pk)
     chain_at = chain_region(region)
-    AuditChain.objects.get_or_create(region=chain_at)
-    head = AuditChain.objects.select_for_update().get(region=chain_at)
+    head = AuditChain.objects.select_for_update().filter(region=chain_at).first()
+    if head is None:  # the chain's first event
+        AuditChain.objects.get_or_create(region=chain_at)
+        head = AuditChain.objects.select_for_update().get(region=chain_at)
     is_user = actor is not None and getattr(actor, "is_authenticated", False)
     # round-trip through JSON so that the stored payload hashes the same after reloading
     clean_payload = json.loads(canonical_json(payload or {}))
@@ -204,8 +206,10 @@ def audit_append_many(
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("audit_append_many must run inside the business transaction")
     chain_at = chain_region(region)
-    AuditChain.objects.get_or_create(region=chain_at)
-    head = AuditChain.objects.select_for_update().get(region=chain_at)
+    head = AuditChain.objects.select_for_update().filter(region=chain_at).first()
+    if head is None:  # the chain's first event
+        AuditChain.objects.get_or_create(region=chain_at)
+        head = AuditChain.objects.select_for_update().get(region=chain_at)
     is_user = actor is not None and getattr(actor, "is_authenticated", False)
     actor_id = actor.pk if is_user else None
     actor_name = str(actor) if actor else "系统"
