@@ -49,7 +49,17 @@ SHOTS_KEY = pytest.StashKey[Path]()
 class Server:
     url: str
     db: str  # a DATABASE_URL, for the tests' own look into the served database
+    env: dict[str, str] = field(default_factory=dict)
     processes: list[subprocess.Popen[bytes]] = field(default_factory=list)
+
+    def command(self, *args: str) -> str:
+        """Run ``cunwu ARGS`` against the served database (a cron job's view) and return its
+        output."""
+        done = subprocess.run(
+            [sys.executable, "-m", "cunwu", *args], env=self.env, cwd=ROOT, check=True,
+            capture_output=True, text=True,
+        )  # fmt: skip
+        return done.stdout
 
     def query(self, statement: str, *params: Any) -> list[tuple[Any, ...]]:
         """Rows of one read-only statement against the served database (``%s`` marks)."""
@@ -142,7 +152,7 @@ def server(tmp_path_factory: pytest.TempPathFactory, chromium: str) -> Iterator[
     for step in (["migrate", "--noinput", "-v", "0"], ["demo", "load"]):
         subprocess.run([*python, *step], env=env, cwd=ROOT, check=True, stdout=log, stderr=log)
     port = _free_port()
-    server = Server(url=f"http://127.0.0.1:{port}", db=db)
+    server = Server(url=f"http://127.0.0.1:{port}", db=db, env=env)
     for args in (
         ["db_worker", "--interval", "0.3"],
         ["runserver", "--noreload", f"127.0.0.1:{port}"],
