@@ -133,23 +133,66 @@ def seed(clients: int, villages: int) -> list[tuple[object, object, object]]:
 
 
 def run_clients(
-    jobs: list[tuple[object, object, object]], seconds: float, run: str
+    jobs: list[tuple[object, object, object]], seconds: float, run: str, processes: int
 ) -> tuple[int, int, float]:
+    """Run the clients for ``seconds``: spread over ``processes`` worker processes (as a
+    server runs several workers), threads within each; returns (done, failed, elapsed)."""
+    import multiprocessing
+
+    from django.db import connections
+
+    connections.close_all()  # each process opens its own
+    context = multiprocessing.get_context("fork")
+    start, stop = context.Barrier(processes + 1), context.Event()
+    results = context.Queue()
+    workers = [
+        context.Process(
+            target=_worker,
+            kwargs={
+                "jobs": jobs[p::processes],
+                "run": f"{run}-{p}",
+                "start": start,
+                "stop": stop,
+                "results": results,
+            },
+        )
+        for p in range(processes)
+    ]
+    for worker in workers:
+        worker.start()
+    start.wait()
+    started = time.perf_counter()
+    time.sleep(seconds)
+    stop.set()
+    totals = [results.get() for _ in workers]
+    elapsed = time.perf_counter() - started
+    for worker in workers:
+        worker.join()
+    return sum(d for d, _ in totals), sum(f for _, f in totals), elapsed
+
+
+def _worker(
+    *,
+    jobs: list[tuple[object, object, object]],
+    run: str,
+    start: object,
+    stop: object,
+    results: object,
+) -> None:
     from django.db import connection
 
     from cunwu.store.services import redemption_create
 
     done = [0] * len(jobs)
     failed = [0] * len(jobs)
-    barrier = threading.Barrier(len(jobs) + 1)
-    stop = threading.Event()
+    ready = threading.Barrier(len(jobs) + 1)
 
     def client(i: int) -> None:
         cadre, household, goods = jobs[i]
         try:
-            barrier.wait()
+            ready.wait()
             n = 0
-            while not stop.is_set():
+            while not stop.is_set():  # type: ignore[attr-defined]
                 n += 1
                 try:
                     redemption_create(
@@ -167,13 +210,11 @@ def run_clients(
     threads = [threading.Thread(target=client, args=(i,)) for i in range(len(jobs))]
     for t in threads:
         t.start()
-    barrier.wait()
-    started = time.perf_counter()
-    time.sleep(seconds)
-    stop.set()
+    ready.wait()
+    start.wait()  # type: ignore[attr-defined]
     for t in threads:
         t.join()
-    return sum(done), sum(failed), time.perf_counter() - started
+    results.put((sum(done), sum(failed)))  # type: ignore[attr-defined]
 
 
 def check_books(expected: int) -> None:
@@ -204,6 +245,9 @@ def main() -> int:
     )
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--seconds", type=int, default=20)
+    parser.add_argument(
+        "--processes", type=int, default=2, help="worker processes the clients are spread over"
+    )
     parser.add_argument("--villages", type=int, default=len(VILLAGES), choices=range(1, 9))
     parser.add_argument(
         "--db-url",
@@ -218,14 +262,14 @@ def main() -> int:
     setup_django(recreate(options.db_url, BENCH_DB))
     jobs = seed(options.clients, options.villages)
     print(
-        f"database {BENCH_DB}: {options.clients} clients over {options.villages} village(s), "
-        f"{options.seconds} s"
+        f"database {BENCH_DB}: {options.clients} clients in {options.processes} process(es) "
+        f"over {options.villages} village(s), {options.seconds} s"
     )
-    run_clients(jobs, 2, "warm")  # warm-up: connections, query plans
+    run_clients(jobs, 2, "warm", options.processes)  # warm-up: connections, query plans
     from cunwu.store.models import Redemption
 
     before = Redemption.objects.count()
-    done, failed, elapsed = run_clients(jobs, options.seconds, "run")
+    done, failed, elapsed = run_clients(jobs, options.seconds, "run", options.processes)
     rate = done / elapsed
     check_books(before + done)
     print(f"cunwu redemption_create: {done} in {elapsed:.1f} s = {rate:,.1f} redemptions/s "
