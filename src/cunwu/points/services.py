@@ -14,6 +14,7 @@ from __future__ import annotations
 import calendar
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
@@ -61,6 +62,8 @@ MAX_BATCH_EVENTS = 5_000
 # a version's adoption is disclosed for at least this many days (a village may choose more)
 MIN_RULEBOOK_PERIOD = 5
 DEFAULT_BATCH_PERIOD = 7
+MAX_OPENING_POINTS = 1_000_000
+MAX_OPENING_ROWS = 10_000
 
 
 # ---------------------------------------------------------------- ledger
@@ -156,25 +159,26 @@ def points_credit(
     )  # fmt: skip
 
 
-@transaction.atomic
-def opening_balance(
-    *, actor: Any, household: Household, cumulative: int, available: int, as_of: date
-) -> LedgerEntry:
-    """期初结转: the figures a household brings from the paper ledger when the village starts
-    with cunwu; once per household, before any other row of its account."""
-    require(actor, "points.review", household.village_id)
-    if not 0 <= available <= cumulative <= 1_000_000:
+def _check_opening(cumulative: int, available: int) -> None:
+    """The figures a household may bring from paper: cumulative points above zero, at most
+    :data:`MAX_OPENING_POINTS`; available points between zero and the cumulative points."""
+    if not 0 <= available <= cumulative <= MAX_OPENING_POINTS:
         raise ApplicationError(
             "opening_figures", "期初可用积分应在0与累计积分之间", field="available"
         )
     if cumulative == 0:
         raise ApplicationError("opening_zero", "期初累计积分为0时无需结转", field="cumulative")
+
+
+def _check_as_of(as_of: date) -> None:
     if as_of > timezone.localdate():
         raise ApplicationError("opening_date", "结转日期不能晚于今天", field="as_of")
-    account = account_for(household)
-    PointAccount.objects.select_for_update().filter(pk=account.pk).first()
-    if account.entries.exists():
-        raise ApplicationError("opening_late", "该户已有积分流水，不能再结转期初数", status=409)
+
+
+def _book_opening(
+    *, actor: Any, household: Household, account: PointAccount, cumulative: int, available: int,
+    as_of: date,
+) -> LedgerEntry:  # fmt: skip
     entry = _post(
         account=account, kind=EntryKind.OPENING, on=as_of, cumulative=cumulative,
         available=available, memo=f"{as_of.year}年{as_of.month}月{as_of.day}日纸质台账期初结转",
@@ -186,6 +190,267 @@ def opening_balance(
                  "available": available, "as_of": as_of.isoformat()},
     )  # fmt: skip
     return entry
+
+
+@transaction.atomic
+def opening_balance(
+    *, actor: Any, household: Household, cumulative: int, available: int, as_of: date
+) -> LedgerEntry:
+    """期初结转: the figures a household brings from the paper ledger when the village starts
+    with cunwu; once per household, before any other row of its account."""
+    require(actor, "points.review", household.village_id)
+    _check_opening(cumulative, available)
+    _check_as_of(as_of)
+    account = account_for(household)
+    PointAccount.objects.select_for_update().filter(pk=account.pk).first()
+    if account.entries.exists():
+        raise ApplicationError("opening_late", "该户已有积分流水，不能再结转期初数", status=409)
+    return _book_opening(
+        actor=actor, household=household, account=account, cumulative=cumulative,
+        available=available, as_of=as_of,
+    )  # fmt: skip
+
+
+# the columns of the opening spreadsheet (and of a row error), in order
+OPENING_COLUMNS = ("户编号", "户主姓名", "累计积分", "可用积分")
+_OPENING_FIELD_COLUMN = {"cumulative": "累计积分", "available": "可用积分"}
+RowError = tuple[int, str, str, str]  # (row, column, message, value as given)
+
+
+@dataclass
+class OpeningRow:
+    """One household's figures from the paper ledger as given: a spreadsheet row (``row`` is
+    its number, the header being row 1) or an item of an API request (its position). The two
+    figures are raw cells (text, numbers or None): the check reads them."""
+
+    row: int
+    number: Any
+    head: Any
+    cumulative: Any
+    available: Any
+
+
+@dataclass
+class OpeningLine:
+    """A row that passed the check: what will be booked."""
+
+    row: int
+    household_id: int
+    number: str
+    head: str
+    cumulative: int
+    available: int
+
+
+@dataclass
+class OpeningResult:
+    """What a check or an import of opening balances found. ``skipped``: rows naming a
+    household without any figure (a pre-filled template row left blank)."""
+
+    lines: list[OpeningLine] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)
+    skipped: int = 0
+    booked: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    @property
+    def households(self) -> int:
+        return len(self.lines)
+
+    @property
+    def cumulative(self) -> int:
+        return sum(line.cumulative for line in self.lines)
+
+    @property
+    def available(self) -> int:
+        return sum(line.available for line in self.lines)
+
+
+def _cell_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return " ".join(str(value).split())
+
+
+def _figure(value: Any) -> int | str | None:
+    """A figure cell: None when blank, the integer, or the reason it is not one."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if isinstance(value, bool):
+        return "应为整数"
+    number: int
+    if isinstance(value, int):
+        number = value
+    elif isinstance(value, float):
+        if not value.is_integer():
+            return "应为整数"
+        number = int(value)
+    else:
+        try:
+            exact = Decimal(str(value).strip().replace(",", ""))
+        except InvalidOperation:
+            return "应为整数"
+        if not exact.is_finite() or exact != exact.to_integral_value():
+            return "应为整数"
+        number = int(exact)
+    if number < 0:
+        return "不能为负数"
+    if number > MAX_OPENING_POINTS:
+        return f"不能超过{MAX_OPENING_POINTS}"
+    return number
+
+
+def opening_balances_check(
+    *, village: Region, rows: list[OpeningRow], booked: set[int] | None = None
+) -> OpeningResult:
+    """Every row checked, every error kept (row, column, message, value): the 户编号 must name
+    a household of the village, once in the file, without ledger rows yet; the 户主姓名 must
+    be its head's; the figures pass :func:`_check_opening`. Reads only; ``booked`` (ids of
+    households with ledger rows) when the caller has locked their accounts."""
+    if len(rows) > MAX_OPENING_ROWS:
+        raise ApplicationError(
+            "opening_rows_many", f"一次至多结转{MAX_OPENING_ROWS}户，请分批", field="file"
+        )
+    households = {
+        h.number: h
+        for h in Household.objects.filter(village=village).only("pk", "number", "status")
+    }
+    heads = dict(
+        Person.objects.filter(
+            household__village=village, relation="户主", status=PersonStatus.ACTIVE
+        ).values_list("household_id", "name")
+    )
+    if booked is None:
+        booked = set(
+            LedgerEntry.objects.filter(village=village)
+            .values_list("account__household_id", flat=True)
+            .distinct()
+        )
+    result = OpeningResult()
+    first_row: dict[str, int] = {}
+    for r in rows:
+        number, head = _cell_text(r.number), _cell_text(r.head)
+        cumulative, available = _figure(r.cumulative), _figure(r.available)
+        if not (number or head) and cumulative is None and available is None:
+            continue  # an empty row
+        if cumulative is None and available is None:
+            result.skipped += 1
+            continue
+        errors: list[RowError] = []
+
+        def bad(
+            column: str, message: str, value: Any, errors: list[RowError] = errors, at: int = r.row
+        ) -> None:
+            errors.append((at, column, message, _cell_text(value)))
+
+        household = households.get(number) if number else None
+        if not number:
+            bad("户编号", "请填写户编号", "")
+        elif number in first_row:
+            bad("户编号", f"与第{first_row[number]}行的户编号重复", number)
+        elif household is None:
+            bad("户编号", f"本村没有户编号为{number}的户", number)
+        elif household.status != HouseholdStatus.ACTIVE:
+            bad("户编号", "该户已注销", number)
+        elif household.pk in booked:
+            bad("户编号", "该户已有积分流水，不能再结转期初数", number)
+        if number:
+            first_row.setdefault(number, r.row)
+        if household is not None:
+            registered = heads.get(household.pk, "")
+            if not head:
+                bad("户主姓名", "请填写户主姓名", "")
+            elif head != registered:
+                bad("户主姓名", f"与户籍登记的户主（{registered or '无'}）不符", head)
+        for column, figure, raw in (
+            ("累计积分", cumulative, r.cumulative),
+            ("可用积分", available, r.available),
+        ):
+            if figure is None:
+                bad(column, f"请填写{column}", "")
+            elif isinstance(figure, str):
+                bad(column, f"{column}{figure}", raw)
+        if isinstance(cumulative, int) and isinstance(available, int):
+            try:
+                _check_opening(cumulative, available)
+            except ApplicationError as exc:
+                column = _OPENING_FIELD_COLUMN[exc.field or "available"]
+                message = (
+                    f"可用积分不能大于累计积分（{cumulative}）"
+                    if exc.code == "opening_figures"
+                    else "累计积分为0时无需结转（不结转的户请把两项积分留空）"
+                )
+                bad(column, message, available if column == "可用积分" else cumulative)
+        if errors:
+            result.errors.extend(errors)
+        elif household is not None and isinstance(cumulative, int) and isinstance(available, int):
+            result.lines.append(
+                OpeningLine(
+                    row=r.row, household_id=household.pk, number=number, head=head,
+                    cumulative=cumulative, available=available,
+                )
+            )  # fmt: skip
+    if not result.lines and not result.errors:
+        raise ApplicationError(
+            "opening_rows_empty", "没有需要结转的户（积分都未填写）", field="file"
+        )
+    return result
+
+
+@transaction.atomic
+def opening_balances_import(
+    *, actor: Any, village: Region, rows: list[OpeningRow], as_of: date, dry_run: bool = False
+) -> OpeningResult:
+    """期初结转 of many households (a spreadsheet, the API, the command line): every row is
+    checked first and every error reported; only when there is none is every row booked, in
+    this one transaction (all or nothing), each as :func:`opening_balance` books one.
+    ``dry_run`` checks only. ``actor`` None is the command line (``cunwu points opening``), the
+    server's operator: no role check, the audit rows name the system."""
+    if actor is not None:
+        require(actor, "points.review", village)
+    if village.level != RegionLevel.VILLAGE:
+        raise ApplicationError("opening_village", "期初结转只能按村进行", field="village")
+    _check_as_of(as_of)
+    result = opening_balances_check(village=village, rows=rows)
+    if not result.ok or dry_run:
+        return result
+    by_id = Household.objects.select_related("village").in_bulk(
+        [line.household_id for line in result.lines]
+    )
+    PointAccount.objects.bulk_create(
+        [
+            PointAccount(household_id=pk, village_id=h.village_id, county_code=h.county_code)
+            for pk, h in by_id.items()
+        ],
+        ignore_conflicts=True,
+    )
+    # the accounts are locked and checked again: a batch closing meanwhile is either booked
+    # before (and refused here) or waits until this import is done
+    accounts = {
+        a.household_id: a
+        for a in PointAccount.objects.select_for_update().filter(household_id__in=list(by_id))
+    }
+    booked = set(
+        LedgerEntry.objects.filter(account__in=list(accounts.values()))
+        .values_list("account__household_id", flat=True)
+        .distinct()
+    )
+    if booked:
+        result = opening_balances_check(village=village, rows=rows, booked=booked)
+        transaction.set_rollback(True)
+        return result
+    for line in result.lines:
+        _book_opening(
+            actor=actor, household=by_id[line.household_id], account=accounts[line.household_id],
+            cumulative=line.cumulative, available=line.available, as_of=as_of,
+        )  # fmt: skip
+    result.booked = True
+    return result
 
 
 @transaction.atomic
