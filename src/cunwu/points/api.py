@@ -153,6 +153,36 @@ class PointsAdoptIn(Schema):
     period_days: int = Field(services.MIN_RULEBOOK_PERIOD, ge=1, le=60)
 
 
+class PointsRecordAdoptedIn(Schema):
+    resolution_date: Date
+    members_total: int = Field(ge=0, le=10_000)
+    members_present: int = Field(ge=0, le=10_000)
+    votes_for: int = Field(ge=0, le=10_000)
+    disclosed_from: Date = Field(description="纸质公示开始日期")
+    disclosed_until: Date = Field(description="纸质公示截止日期")
+    effective_from: Date = Field(description="施行日期（不晚于今天）")
+
+
+class PointsOpeningRowIn(Schema):
+    number: Text = Field(max_length=20, description="户编号")
+    head: Text = Field(max_length=50, description="户主姓名（与户籍登记一致）")
+    cumulative: int = Field(ge=-10_000_000, le=10_000_000, description="累计积分")
+    available: int = Field(ge=-10_000_000, le=10_000_000, description="可用积分")
+
+
+class PointsOpeningIn(Schema):
+    as_of: Date = Field(description="结转日期（不晚于今天）")
+    rows: list[PointsOpeningRowIn] = Field(min_length=1, max_length=services.MAX_OPENING_ROWS)
+    dry_run: bool = Field(False, description="只校验，不结转")
+
+
+class PointsOpeningOut(Schema):
+    booked: bool = Field(description="是否已结转（只校验时为 false）")
+    households: int
+    cumulative: int = Field(description="累计积分合计")
+    available: int = Field(description="可用积分合计")
+
+
 class PointsEventOut(Schema):
     id: int
     village: str
@@ -479,6 +509,82 @@ def version_adopt(request: HttpRequest, pk: int, body: PointsAdoptIn) -> dict[st
         period_days=body.period_days,
     )  # fmt: skip
     return _version(selectors.version_get(actor=request.user, pk=pk))
+
+
+@router.post(
+    "/versions/{int:pk}/record-adopted",
+    response={200: PointsVersionOut, **ERRORS},
+    summary="补录已表决、公示并施行的版本（村）",
+)
+def version_record_adopted(
+    request: HttpRequest, pk: int, body: PointsRecordAdoptedIn
+) -> dict[str, Any]:
+    """A village that kept its rulebook on paper records the version in force: the vote of
+    the 村民代表会议 and the dates of the paper disclosure. It is effective from
+    ``effective_from`` at once, without a new disclosure."""
+    version = _in_scope_version(request, pk)
+    services.version_record_adopted(
+        actor=request.user, version=version, resolution_date=body.resolution_date,
+        members_total=body.members_total, members_present=body.members_present,
+        votes_for=body.votes_for, disclosed_from=body.disclosed_from,
+        disclosed_until=body.disclosed_until, effective_from=body.effective_from,
+    )  # fmt: skip
+    return _version(selectors.version_get(actor=request.user, pk=pk))
+
+
+@router.post(
+    "/templates/{code}/default",
+    response={201: PointsVersionOut, **ERRORS},
+    summary="乡镇、县发布默认细则模板（五类38项）",
+)
+def template_publish_default(request: HttpRequest, code: str) -> Status[dict[str, Any]]:
+    selectors.require_any(request.user)
+    region = selectors.region_get(actor=request.user, code=code)
+    version = services.template_publish_default(actor=request.user, region=region)
+    return Status(201, _version(selectors.version_get(actor=request.user, pk=version.pk)))
+
+
+# ---------------------------------------------------------------- opening balances
+
+
+@router.post(
+    "/opening/{village}",
+    response={200: PointsOpeningOut, **ERRORS},
+    summary="期初结转：各户纸质台账的累计、可用积分（全部通过才结转）",
+)
+def opening_import(
+    request: HttpRequest, village: str, body: PointsOpeningIn
+) -> dict[str, Any] | Status[dict[str, Any]]:
+    """Every row is checked first (row = position in ``rows``, from 1); with any error the
+    answer is 400 ``opening_rows`` listing each ``{row, column, message, value}`` and nothing
+    is booked; otherwise every row is booked in one transaction."""
+    selectors.require_any(request.user)
+    found = selectors.village_get(actor=request.user, code=village, perm=selectors.VIEW)
+    rows = [
+        services.OpeningRow(
+            row=n, number=r.number, head=r.head, cumulative=r.cumulative, available=r.available
+        )
+        for n, r in enumerate(body.rows, start=1)
+    ]
+    result = services.opening_balances_import(
+        actor=request.user, village=found, rows=rows, as_of=body.as_of, dry_run=body.dry_run
+    )
+    if not result.ok:
+        return Status(
+            400,
+            {
+                "code": "opening_rows",
+                "message": f"发现{len(result.errors)}处错误，未结转任何积分",
+                "errors": [
+                    {"row": row, "column": column, "message": message, "value": value}
+                    for row, column, message, value in result.errors
+                ],
+            },
+        )
+    return {
+        "booked": result.booked, "households": result.households,
+        "cumulative": result.cumulative, "available": result.available,
+    }  # fmt: skip
 
 
 # ---------------------------------------------------------------- events

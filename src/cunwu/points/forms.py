@@ -293,3 +293,65 @@ class BatchForm(forms.Form):
 
 class ResetForm(forms.Form):
     year = forms.IntegerField(label="年度", min_value=2000, max_value=2100)
+
+
+class RecordAdoptedForm(forms.Form):
+    """补录: a version adopted, disclosed on paper and in force before the village used cunwu."""
+
+    resolution_date = forms.DateField(label="村民代表会议表决日期", widget=DATE_WIDGET)
+    members_total = forms.IntegerField(
+        label="应到代表人数", min_value=1, max_value=10_000, widget=forms.NumberInput(attrs=NUMBER)
+    )
+    members_present = forms.IntegerField(
+        label="实到人数",
+        min_value=0,
+        max_value=10_000,
+        help_text="须有三分之二以上组成人员参加",
+        widget=forms.NumberInput(attrs=NUMBER),
+    )
+    votes_for = forms.IntegerField(
+        label="赞成票",
+        min_value=0,
+        max_value=10_000,
+        help_text="须经到会人员过半数同意",
+        widget=forms.NumberInput(attrs=NUMBER),
+    )
+    disclosed_from = forms.DateField(label="纸质公示开始日期", widget=DATE_WIDGET)
+    disclosed_until = forms.DateField(
+        label="纸质公示截止日期",
+        help_text=f"公示期不少于{MIN_RULEBOOK_PERIOD}天",
+        widget=DATE_WIDGET,
+    )
+    effective_from = forms.DateField(
+        label="施行日期", help_text="公示期满后开始施行的日期，不晚于今天", widget=DATE_WIDGET
+    )
+
+
+class OpeningForm(forms.Form):
+    """期初结转 of one household."""
+
+    cumulative = forms.IntegerField(
+        label="累计积分", min_value=0, max_value=1_000_000, widget=forms.NumberInput(attrs=NUMBER)
+    )
+    available = forms.IntegerField(
+        label="可用积分",
+        min_value=0,
+        max_value=1_000_000,
+        help_text="尚未兑换的积分，不大于累计积分",
+        widget=forms.NumberInput(attrs=NUMBER),
+    )
+    as_of = forms.DateField(label="结转日期", widget=DATE_WIDGET)
+
+
+class OpeningUploadForm(forms.Form):
+    as_of = forms.DateField(
+        label="结转日期", help_text="纸质台账结账的日期，适用于整个文件", widget=DATE_WIDGET
+    )
+    file = forms.FileField(
+        label="期初积分表（xlsx或csv）",
+        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.csv"}),
+    )
+
+
+class OpeningConfirmForm(forms.Form):
+    token = forms.CharField(max_length=64, widget=forms.HiddenInput)

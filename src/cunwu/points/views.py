@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import calendar
 import io
+import secrets
 from datetime import date
 from typing import Any
 from urllib.parse import quote, urlencode
@@ -35,14 +36,18 @@ from cunwu.disclosure.render import qr_data_uri
 from cunwu.registry.models import Household
 from cunwu.registry.selectors import own_household
 
-from . import selectors, services
+from . import opening, selectors, services
 from .forms import (
     AdoptForm,
     BatchForm,
     DeclareForm,
     HouseholdSearchForm,
     ItemForm,
+    OpeningConfirmForm,
+    OpeningForm,
+    OpeningUploadForm,
     ProposeForm,
+    RecordAdoptedForm,
     ReverseForm,
     ReviewForm,
     SettingsForm,
@@ -223,7 +228,11 @@ def template_list(request: HttpRequest) -> HttpResponse:
             q |= Q(code__startswith=prefix)
         regions = regions.filter(q)
     own = list(regions.order_by("code")[:100])
-    context = {"rulebooks": list(books[:500]), "own": own}
+    drafted = set(Rulebook.objects.filter(region__in=own).values_list("region_id", flat=True))
+    context = {
+        "rulebooks": list(books[:500]),
+        "own": [(region, region.pk in drafted) for region in own],
+    }
     return render(request, "points/templates.html", context)
 
 
@@ -412,6 +421,51 @@ def version_adopt(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect(back)
     title = f"登记村民代表会议表决：{version}" if is_village else f"发布模板：{version}"
     return render(request, "points/form.html", {"form": form, "title": title, "back": back})
+
+
+@login_required
+@require_http_methods(GET_POST)
+def version_record_adopted(request: HttpRequest, pk: int) -> HttpResponse:
+    """补录: a village's version already adopted by the 村民代表会议, disclosed on paper and in
+    force; it becomes effective from its recorded date, without a new disclosure."""
+    version = _version_for_edit(request, pk)
+    back = reverse("points:version", args=[version.pk])
+    form = RecordAdoptedForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            services.version_record_adopted(
+                actor=request.user, version=version, resolution_date=d["resolution_date"],
+                members_total=d["members_total"], members_present=d["members_present"],
+                votes_for=d["votes_for"], disclosed_from=d["disclosed_from"],
+                disclosed_until=d["disclosed_until"], effective_from=d["effective_from"],
+            )  # fmt: skip
+        except ApplicationError as exc:
+            apply_error(form, exc)
+        else:
+            messages.success(request, "已补录表决和公示情况，该版本按施行日期生效")
+            return redirect(back)
+    title = f"补录已施行的版本：{version}"
+    return render(request, "points/form.html", {"form": form, "title": title, "back": back})
+
+
+@login_required
+@require_POST
+def template_default(request: HttpRequest, code: str) -> HttpResponse:
+    """A township or county publishes the built-in default template (five categories, 38
+    items) to start from."""
+    user = request.user
+    selectors.require_any(user)
+    region = selectors.region_get(actor=user, code=code)
+    if not has_perm_in(user, "points.manage_rulebook", region):
+        raise PermissionDenied("没有权限制定积分细则模板")
+    try:
+        version = services.template_publish_default(actor=user, region=region)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+        return redirect("points:templates")
+    messages.success(request, f"已发布默认模板：{version.items.count()}项，各村可复制后修改")
+    return redirect("points:rulebook", region.code)
 
 
 # ---------------------------------------------------------------- events
@@ -851,10 +905,43 @@ def _statement_response(
 def household(request: HttpRequest, pk: int) -> HttpResponse:
     selectors.require_any(request.user)
     found = selectors.household_get(actor=request.user, pk=pk)
+    return _household_page(request, found)
+
+
+def _household_page(
+    request: HttpRequest, found: Household, opening_form: OpeningForm | None = None
+) -> HttpResponse:
     rank, total, stars = selectors.household_rank(found)
+    if opening_form is None and has_perm_in(request.user, "points.review", found.village_id):
+        opening_form = OpeningForm(initial={"as_of": timezone.localdate()})
     return _statement_response(
-        request, found, "points/statement.html", rank=rank, total=total, stars=stars, mine=False
-    )
+        request, found, "points/statement.html", rank=rank, total=total, stars=stars, mine=False,
+        opening_form=opening_form,
+    )  # fmt: skip
+
+
+@login_required
+@require_POST
+def household_opening(request: HttpRequest, pk: int) -> HttpResponse:
+    """期初结转 of one household (the statement page shows the form while it has no rows)."""
+    selectors.require_any(request.user)
+    found = selectors.household_get(actor=request.user, pk=pk)
+    form = OpeningForm(request.POST)
+    if form.is_valid():
+        d = form.cleaned_data
+        try:
+            services.opening_balance(
+                actor=request.user, household=found, cumulative=d["cumulative"],
+                available=d["available"], as_of=d["as_of"],
+            )  # fmt: skip
+        except ApplicationError as exc:
+            apply_error(form, exc)
+        else:
+            messages.success(
+                request, f"已结转期初积分：累计{d['cumulative']}分，可用{d['available']}分"
+            )
+            return redirect("points:household", found.pk)
+    return _household_page(request, found, opening_form=form)
 
 
 @login_required
@@ -895,3 +982,134 @@ def household_card(request: HttpRequest, pk: int) -> HttpResponse:
         "today": timezone.localdate(),
     }
     return render(request, "points/card.html", context)
+
+
+# ---------------------------------------------------------------- opening balances (期初结转)
+
+SHOWN_ERRORS = 200
+SHOWN_LINES = 500
+
+
+def _opening_key(village: Region) -> str:
+    return f"points_opening:{village.code}"
+
+
+@login_required
+@require_GET
+def opening_pick(request: HttpRequest) -> HttpResponse:
+    """从纸质台账结转: the villages where the user may book opening balances."""
+    selectors.require_any(request.user, "points.review", "没有权限结转期初积分")
+    villages = _villages(request, "points.review")
+    if len(villages) == 1:
+        return redirect("points:opening", villages[0].code)
+    return render(request, "points/opening_pick.html", {"villages": villages})
+
+
+@login_required
+@require_GET
+def opening_template(request: HttpRequest, code: str) -> HttpResponse:
+    village = selectors.village_get(actor=request.user, code=code, perm="points.review")
+    response = HttpResponse(opening.template_bytes(village), content_type=XLSX)
+    filename = f"期初积分结转模板-{village.name}.xlsx"
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
+    return response
+
+
+@login_required
+@require_GET
+def opening_errors(request: HttpRequest, code: str) -> HttpResponse:
+    """The error report of the last upload checked (kept in the session, not the file)."""
+    village = selectors.village_get(actor=request.user, code=code, perm="points.review")
+    stored = request.session.get(_opening_key(village)) or {}
+    errors = stored.get("errors")
+    if not errors:
+        raise Http404("没有错误报告")
+    response = HttpResponse(opening.error_report_bytes(tuple(e) for e in errors), content_type=XLSX)
+    filename = f"期初积分错误报告-{village.name}.xlsx"
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
+    return response
+
+
+@login_required
+@require_http_methods(GET_POST)
+def opening_upload(request: HttpRequest, code: str) -> HttpResponse:
+    """Upload the filled-in template: every row is checked; the errors (row and column) are
+    listed, or a preview of what will be booked. The checked rows (not the file) wait in the
+    session for the confirmation, which checks them again and books them all or none."""
+    village = selectors.village_get(actor=request.user, code=code, perm="points.review")
+    key = _opening_key(village)
+    form = OpeningUploadForm(
+        request.POST or None, request.FILES or None, initial={"as_of": timezone.localdate()}
+    )
+    result: services.OpeningResult | None = None
+    token = ""
+    if request.method == "POST" and form.is_valid():
+        as_of = form.cleaned_data["as_of"]
+        request.session.pop(key, None)
+        try:
+            rows = opening.rows_from_upload(form.cleaned_data["file"])
+            result = services.opening_balances_import(
+                actor=request.user, village=village, rows=rows, as_of=as_of, dry_run=True
+            )
+        except ApplicationError as exc:
+            apply_error(form, exc)
+        else:
+            token = secrets.token_urlsafe(16)
+            request.session[key] = {
+                "token": token if result.ok else "",
+                "as_of": as_of.isoformat(),
+                "lines": [
+                    [li.row, li.number, li.head, li.cumulative, li.available] for li in result.lines
+                ]
+                if result.ok
+                else [],
+                "errors": [list(e) for e in result.errors[:20_000]],
+            }
+    context = {
+        "village": village,
+        "form": form,
+        "result": result,
+        "as_of": form.cleaned_data.get("as_of") if result else None,
+        "errors": result.errors[:SHOWN_ERRORS] if result else [],
+        "more_errors": max(len(result.errors) - SHOWN_ERRORS, 0) if result else 0,
+        "lines": result.lines[:SHOWN_LINES] if result else [],
+        "more_lines": max(len(result.lines) - SHOWN_LINES, 0) if result else 0,
+        "confirm": OpeningConfirmForm(initial={"token": token}),
+    }
+    return render(request, "points/opening.html", context)
+
+
+@login_required
+@require_POST
+def opening_confirm(request: HttpRequest, code: str) -> HttpResponse:
+    village = selectors.village_get(actor=request.user, code=code, perm="points.review")
+    key = _opening_key(village)
+    stored = request.session.get(key) or {}
+    form = OpeningConfirmForm(request.POST)
+    token = form.cleaned_data["token"] if form.is_valid() else ""
+    if not token or token != stored.get("token"):
+        messages.error(request, "预览已失效，请重新上传文件")
+        return redirect("points:opening", village.code)
+    rows = [
+        services.OpeningRow(row=r, number=n, head=h, cumulative=c, available=a)
+        for r, n, h, c, a in stored["lines"]
+    ]
+    try:
+        result = services.opening_balances_import(
+            actor=request.user, village=village, rows=rows,
+            as_of=date.fromisoformat(stored["as_of"]),
+        )  # fmt: skip
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+        return redirect("points:opening", village.code)
+    if not result.booked:
+        request.session[key] = {"token": "", "errors": [list(e) for e in result.errors]}
+        errors = "；".join(opening.describe(e) for e in result.errors[:5])
+        messages.error(request, f"确认时发现{len(result.errors)}处错误，未结转任何积分：{errors}")
+        return redirect("points:opening", village.code)
+    request.session.pop(key, None)
+    messages.success(
+        request,
+        f"已结转{result.households}户期初积分：累计{result.cumulative}分，可用{result.available}分",
+    )
+    return redirect(reverse("points:balances") + f"?village={village.code}")
