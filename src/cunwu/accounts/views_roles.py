@@ -11,7 +11,6 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -19,6 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from cunwu.core.errors import ApplicationError
 from cunwu.core.formatting import mask_phone
+from cunwu.core.listing import paginate
 
 from . import selectors, services
 from .forms import (
@@ -73,14 +73,12 @@ def assignment_list(request: HttpRequest) -> HttpResponse:
         role=filters.get("role") or "",
         region=filters.get("region"),
     )
-    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    page, query = paginate(request, rows, PAGE_SIZE)
     page.object_list = list(page.object_list)
     for assignment in page.object_list:
         # a list is not where a full phone number is needed; the user's own page shows it
         assignment.user.masked_phone = mask_phone(assignment.user.phone or "")  # type: ignore[attr-defined]
-    query = request.GET.copy()
-    query.pop("page", None)
-    context = {"form": form, "page": page, "query": query.urlencode(), "now": timezone.now()}
+    context = {"form": form, "page": page, "query": query, "now": timezone.now()}
     template = "accounts/assignment_list.html"
     if _is_htmx(request):
         template += "#results"

@@ -10,7 +10,6 @@ from urllib.parse import quote
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -18,6 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from cunwu.accounts.permissions import has_perm_in, regions_in_scope, require, scope_prefixes
 from cunwu.core.errors import ApplicationError, apply_error
+from cunwu.core.listing import get_params, paginate
 from cunwu.core.models import Region, RegionLevel
 
 from . import selectors, services
@@ -48,15 +48,13 @@ def notice_list(request: HttpRequest) -> HttpResponse:
     user = request.user
     if scope_prefixes(user, "disclosure.view") == []:
         raise PermissionDenied("没有权限查看公告")
-    params = {k: request.GET.get(k, "")[:50] for k in ("q", "category", "status", "region")}
+    params = get_params(request, "q", "category", "status", "region")
     notices = selectors.notice_list(actor=user, **params)
-    page = Paginator(notices, PAGE_SIZE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
+    page, query = paginate(request, notices, PAGE_SIZE)
     context = {
         "page": page,
         "params": params,
-        "query": query.urlencode(),
+        "query": query,
         "categories": Category.choices,
         "statuses": NoticeStatus.choices,
         "villages": regions_in_scope(user, "disclosure.view", level=RegionLevel.VILLAGE)[:500],

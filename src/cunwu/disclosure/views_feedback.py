@@ -10,17 +10,13 @@ changed; what is outside the user's sight is 404.
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Callable
-from datetime import date
 from typing import Any
 from urllib.parse import quote
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -29,8 +25,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from cunwu.accounts.permissions import has_perm_in, regions_in_scope, scope_prefixes
 from cunwu.core.errors import ApplicationError, apply_error
+from cunwu.core.listing import get_params, paginate, parse_date
 from cunwu.core.models import Region, RegionLevel
 from cunwu.core.ratelimit import rate_limit
+from cunwu.core.spreadsheets import TABLE_DOWNLOADS
 
 from . import selectors_feedback as selectors
 from . import services_feedback as services
@@ -64,7 +62,8 @@ from .views_public import LARGE_COOKIE
 
 PAGE_SIZE = 30
 GET_POST = ["GET", "POST"]
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# the links to other pages of a list leave out its export (?format=xlsx or csv)
+EXPORT = ("format",)
 
 
 def _public(request: HttpRequest, **extra: Any) -> dict[str, Any]:
@@ -74,25 +73,6 @@ def _public(request: HttpRequest, **extra: Any) -> dict[str, Any]:
 def _need(user: Any, perm: str, message: str = "没有权限查看") -> None:
     if scope_prefixes(user, perm) == []:
         raise PermissionDenied(message)
-
-
-def _page(request: HttpRequest, qs: Any) -> tuple[Any, str]:
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
-    query.pop("format", None)
-    return page, query.urlencode()
-
-
-def _params(request: HttpRequest, *names: str) -> dict[str, str]:
-    return {k: request.GET.get(k, "")[:50] for k in names}
-
-
-def _date(raw: str) -> date | None:
-    try:
-        return date.fromisoformat(raw) if raw else None
-    except ValueError:
-        return None
 
 
 def _act(
@@ -191,13 +171,13 @@ def public_code(request: HttpRequest, code: str) -> HttpResponse:
 def feedback_list(request: HttpRequest) -> HttpResponse:
     user = request.user
     _need(user, "disclosure.feedback_view")
-    params = _params(request, "q", "kind", "status", "region", "overdue", "escalated")
+    params = get_params(request, "q", "kind", "status", "region", "overdue", "escalated")
     qs = selectors.feedback_list(
         actor=user, q=params["q"], kind=params["kind"], status=params["status"],
         region=params["region"], overdue=params["overdue"] == "1",
         escalated=params["escalated"] == "1",
     )  # fmt: skip
-    page, query = _page(request, qs)
+    page, query = paginate(request, qs, PAGE_SIZE, drop=EXPORT)
     context = {
         "page": page,
         "params": params,
@@ -335,15 +315,13 @@ def _stat_cells(row: selectors.StatRow) -> list[Any]:
 def feedback_stats(request: HttpRequest) -> HttpResponse:
     user = request.user
     _need(user, "disclosure.feedback_view")
-    params = _params(request, "region", "since", "until", "format")
+    params = get_params(request, "region", "since", "until", "format")
     rows = selectors.feedback_stats(
-        actor=user, region=params["region"], since=_date(params["since"]),
-        until=_date(params["until"]),
+        actor=user, region=params["region"], since=parse_date(params["since"]),
+        until=parse_date(params["until"]),
     )  # fmt: skip
-    if params["format"] in ("csv", "xlsx"):
-        return _table_export(
-            params["format"], "意见投诉统计", STAT_HEADER, [_stat_cells(r) for r in rows]
-        )
+    if download := TABLE_DOWNLOADS.get(params["format"]):
+        return download("意见投诉统计", STAT_HEADER, [_stat_cells(r) for r in rows])
     query = request.GET.copy()
     query.pop("format", None)
     context = {
@@ -356,39 +334,6 @@ def feedback_stats(request: HttpRequest) -> HttpResponse:
         "status_labels": FeedbackStatus.labels,
     }
     return render(request, "disclosure/feedback/stats.html", context)
-
-
-def _safe(value: Any) -> Any:
-    """A text cell that a spreadsheet would read as a formula is kept as text."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
-
-
-def _table_export(fmt: str, title: str, header: list[str], rows: list[list[Any]]) -> HttpResponse:
-    stamp = timezone.localdate().strftime("%Y%m%d")
-    filename = f"{title}-{stamp}.{fmt}"
-    if fmt == "csv":
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        writer.writerow(header)
-        writer.writerows([[_safe(c) for c in row] for row in rows])
-        response = HttpResponse(
-            "\ufeff" + buffer.getvalue(), content_type="text/csv; charset=utf-8"
-        )
-    else:
-        from openpyxl import Workbook
-
-        wb = Workbook(write_only=True)
-        ws = wb.create_sheet(title[:31])
-        ws.append(header)
-        for row in rows:
-            ws.append([_safe(c) for c in row])
-        out = io.BytesIO()
-        wb.save(out)
-        response = HttpResponse(out.getvalue(), content_type=XLSX)
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
-    return response
 
 
 # ---------------------------------------------------------------- the committee
@@ -405,7 +350,7 @@ def committee_index(request: HttpRequest) -> HttpResponse:
         villages = villages.filter(name__icontains=q)
     if not q and villages.count() == 1:
         return redirect("disclosure:committee_village", villages[0].code)
-    page, query = _page(request, villages)
+    page, query = paginate(request, villages, PAGE_SIZE, drop=EXPORT)
     return render(
         request, "disclosure/committee/index.html", {"page": page, "q": q, "query": query}
     )
@@ -491,11 +436,11 @@ def member_end(request: HttpRequest, pk: int) -> HttpResponse:
 def meeting_list(request: HttpRequest) -> HttpResponse:
     user = request.user
     _need(user, "disclosure.committee_view")
-    params = _params(request, "q", "region", "since")
+    params = get_params(request, "q", "region", "since")
     qs = selectors.meeting_list(
-        actor=user, village=params["region"], q=params["q"], since=_date(params["since"])
+        actor=user, village=params["region"], q=params["q"], since=parse_date(params["since"])
     )
-    page, query = _page(request, qs)
+    page, query = paginate(request, qs, PAGE_SIZE, drop=EXPORT)
     context = {
         "page": page, "params": params, "query": query,
         "villages": selectors.committee_villages(user)[:500],
@@ -591,11 +536,11 @@ def meeting_attachment(request: HttpRequest, pk: int, attachment_pk: int) -> Fil
 def inspection_list(request: HttpRequest) -> HttpResponse:
     user = request.user
     _need(user, "disclosure.committee_view")
-    params = _params(request, "q", "region", "subject")
+    params = get_params(request, "q", "region", "subject")
     qs = selectors.inspection_list(
         actor=user, village=params["region"], q=params["q"], subject=params["subject"]
     )
-    page, query = _page(request, qs)
+    page, query = paginate(request, qs, PAGE_SIZE, drop=EXPORT)
     context = {
         "page": page, "params": params, "query": query, "subjects": InspectionSubject.choices,
         "villages": selectors.committee_villages(user)[:500],
@@ -684,16 +629,14 @@ def _problem_cells(p: Any) -> list[Any]:
 def problem_list(request: HttpRequest) -> HttpResponse:
     user = request.user
     _need(user, "disclosure.problem_view")
-    params = _params(request, "q", "status", "region", "source", "overdue", "format")
+    params = get_params(request, "q", "status", "region", "source", "overdue", "format")
     qs = selectors.problem_list(
         actor=user, q=params["q"], status=params["status"], region=params["region"],
         source=params["source"], overdue=params["overdue"] == "1",
     )  # fmt: skip
-    if params["format"] in ("csv", "xlsx"):
-        return _table_export(
-            params["format"], "问题台账", PROBLEM_HEADER, [_problem_cells(p) for p in qs[:20_000]]
-        )
-    page, query = _page(request, qs)
+    if download := TABLE_DOWNLOADS.get(params["format"]):
+        return download("问题台账", PROBLEM_HEADER, [_problem_cells(p) for p in qs[:20_000]])
+    page, query = paginate(request, qs, PAGE_SIZE, drop=EXPORT)
     context = {
         "page": page, "params": params, "query": query, "statuses": ProblemStatus.choices,
         "sources": selectors.SOURCE_LABELS.items(), "today": timezone.localdate(),

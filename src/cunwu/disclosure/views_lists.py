@@ -13,7 +13,6 @@ from urllib.parse import quote
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -22,6 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from cunwu.accounts.permissions import has_perm_in, regions_in_scope, require, scope_prefixes
 from cunwu.core.errors import ApplicationError, apply_error
+from cunwu.core.listing import get_params, paginate
 from cunwu.core.models import Region, RegionLevel
 from cunwu.core.ratelimit import rate_limit
 
@@ -65,17 +65,6 @@ LEVELS = [
 ]
 
 
-def _page(request: HttpRequest, qs: QuerySet[Any]) -> tuple[Any, str]:
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
-    return page, query.urlencode()
-
-
-def _params(request: HttpRequest, *names: str) -> dict[str, str]:
-    return {k: request.GET.get(k, "")[:50] for k in names}
-
-
 def _villages(user: Any, perm: str = "disclosure.view") -> QuerySet[Region]:
     return regions_in_scope(user, perm, level=RegionLevel.VILLAGE)
 
@@ -110,9 +99,9 @@ def _upload(request: HttpRequest, form: Any) -> tuple[str, bytes | None]:
 def item_list(request: HttpRequest) -> HttpResponse:
     user = request.user
     selectors.require_any(user, "disclosure.view", "没有权限查看四清单")
-    params = _params(request, "q", "kind", "level", "region")
+    params = get_params(request, "q", "kind", "level", "region")
     items = selectors.list_items(actor=user, **params, history=request.GET.get("history") == "1")
-    page, query = _page(request, items)
+    page, query = paginate(request, items, PAGE_SIZE)
     context = {
         "page": page, "query": query, "params": params, "kinds": ListKind.choices,
         "levels": LEVELS, "history": request.GET.get("history") == "1",
@@ -300,14 +289,14 @@ def case_create(request: HttpRequest, pk: int) -> HttpResponse:
 def case_list(request: HttpRequest) -> HttpResponse:
     user = request.user
     selectors.require_any(user, "disclosure.view", "没有权限查看办件")
-    params = _params(request, "q", "status", "kind", "region")
+    params = get_params(request, "q", "status", "kind", "region")
     flags = {"overdue": request.GET.get("overdue") == "1",
              "escalated": request.GET.get("escalated") == "1"}  # fmt: skip
     cases = selectors.case_list(
         actor=user, q=params["q"], status=params["status"], kind=params["kind"],
         region=params["region"], overdue=flags["overdue"], escalated=flags["escalated"],
     )  # fmt: skip
-    page, query = _page(request, cases)
+    page, query = paginate(request, cases, PAGE_SIZE)
     context = {
         "page": page, "query": query, "params": params, "flags": flags,
         "statuses": CaseStatus.choices, "kinds": ListKind.choices,
@@ -331,7 +320,7 @@ def case_overdue(request: HttpRequest) -> HttpResponse:
         cases = cases.filter(code__iexact=q) | cases.filter(item__name__icontains=q)
     if region.isdigit() and len(region) == 12:
         cases = cases.filter(village_id=region)
-    page, query = _page(request, cases)
+    page, query = paginate(request, cases, PAGE_SIZE)
     context = {
         "page": page, "query": query, "q": q, "region": region, "today": timezone.localdate(),
         "villages": _villages(user, "disclosure.view_overdue")[:500],
@@ -469,8 +458,8 @@ def case_attachment(request: HttpRequest, pk: int, event_pk: int) -> FileRespons
 def decision_list(request: HttpRequest) -> HttpResponse:
     user = request.user
     selectors.require_any(user, "disclosure.view", "没有权限查看")
-    params = _params(request, "q", "stage", "status", "region")
-    page, query = _page(request, selectors.decision_list(actor=user, **params))
+    params = get_params(request, "q", "stage", "status", "region")
+    page, query = paginate(request, selectors.decision_list(actor=user, **params), PAGE_SIZE)
     context = {
         "page": page, "query": query, "params": params, "stages": DecisionStage.choices,
         "statuses": DecisionStatus.choices, "villages": _villages(user)[:500],

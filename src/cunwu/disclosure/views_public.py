@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.paginator import Paginator
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -15,6 +14,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods
 
 from cunwu.core.errors import ApplicationError, apply_error
+from cunwu.core.listing import paginate
 from cunwu.core.models import AuditEvent, Region, RegionLevel
 from cunwu.core.ratelimit import rate_limit
 from cunwu.core.services.audit import event_hash
@@ -69,12 +69,10 @@ def _region_page(request: HttpRequest, code: str) -> HttpResponse:
     when = request.GET.get("when", "")
     current = {"current": True, "past": False}.get(when)
     notices = selectors.public_notices(region=region, q=q, category=category, current=current)
-    page = Paginator(notices, PAGE_SIZE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
+    page, query = paginate(request, notices, PAGE_SIZE)
     context = _context(
         request, region=region, trail=_trail(region), page=page, q=q, category=category,
-        when=when, categories=Category.choices, query=query.urlencode(),
+        when=when, categories=Category.choices, query=query,
     )  # fmt: skip
     return render(request, "disclosure/public/village.html", context)
 

@@ -11,17 +11,15 @@ outside the user's scope is 404, a page the user's role has no use for is 403.
 from __future__ import annotations
 
 import calendar
-import io
 import secrets
 from datetime import date
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -31,7 +29,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from cunwu.accounts.permissions import has_perm_in, scope_prefixes
 from cunwu.core.errors import ApplicationError, apply_error
+from cunwu.core.listing import get_params, paginate, parse_date, parse_int
 from cunwu.core.models import Region, RegionLevel
+from cunwu.core.spreadsheets import XLSX_CONTENT_TYPE, attachment, xlsx_table
 from cunwu.disclosure.render import qr_data_uri
 from cunwu.registry.models import Household
 from cunwu.registry.selectors import own_household
@@ -66,58 +66,13 @@ from .models import (
 
 PAGE_SIZE = 30
 GET_POST = ["GET", "POST"]
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MAX_EXPORT = 20_000
+# the links to other pages of a list leave out its export (?format=xlsx)
+EXPORT = ("format",)
 EDITABLE = (VersionStatus.DRAFT, VersionStatus.RETURNED)
 
 
 # ---------------------------------------------------------------- helpers
-
-
-def _page(request: HttpRequest, qs: Any) -> tuple[Any, str]:
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
-    query.pop("format", None)
-    return page, query.urlencode()
-
-
-def _params(request: HttpRequest, *names: str) -> dict[str, str]:
-    return {k: request.GET.get(k, "")[:50].strip() for k in names}
-
-
-def _date(raw: str) -> date | None:
-    try:
-        return date.fromisoformat(raw) if raw else None
-    except ValueError:
-        return None
-
-
-def _int(raw: str) -> int | None:
-    return int(raw) if raw.isdigit() and len(raw) < 10 else None
-
-
-def _safe(value: Any) -> Any:
-    """A text cell that a spreadsheet would read as a formula is kept as text."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
-
-
-def _xlsx(title: str, header: list[str], rows: list[list[Any]]) -> HttpResponse:
-    from openpyxl import Workbook
-
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet(title[:31])
-    ws.append(header)
-    for row in rows:
-        ws.append([_safe(c) for c in row])
-    out = io.BytesIO()
-    wb.save(out)
-    response = HttpResponse(out.getvalue(), content_type=XLSX)
-    filename = f"{title}-{timezone.localdate():%Y%m%d}.xlsx"
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
-    return response
 
 
 def _villages(request: HttpRequest, perm: str = selectors.VIEW) -> list[Region]:
@@ -164,7 +119,7 @@ def index(request: HttpRequest) -> HttpResponse:
             filter=Q(point_events__status=EventStatus.APPROVED, point_events__batch__isnull=True),
         ),
     )
-    page, query = _page(request, villages)
+    page, query = paginate(request, villages, PAGE_SIZE, drop=EXPORT)
     context = {
         "page": page,
         "query": query,
@@ -189,7 +144,7 @@ def rulebook(request: HttpRequest, code: str) -> HttpResponse:
     book = Rulebook.objects.filter(region=region).first()
     versions = list(selectors.versions_of(book)) if book else []
     shown: RulebookVersion | None = None
-    wanted = _int(request.GET.get("version", ""))
+    wanted = parse_int(request.GET.get("version", ""))
     if wanted:
         shown = next((v for v in versions if v.pk == wanted), None)
     if shown is None and region.level == RegionLevel.VILLAGE:
@@ -476,13 +431,16 @@ def template_default(request: HttpRequest, code: str) -> HttpResponse:
 def event_list(request: HttpRequest) -> HttpResponse:
     user = request.user
     selectors.require_any(user)
-    params = _params(request, "status", "village", "group", "item", "q", "start", "end", "batch")
+    params = get_params(
+        request, "status", "village", "group", "item", "q", "start", "end", "batch", strip=True
+    )
     qs = selectors.events(
         actor=user, status=params["status"], village=params["village"],
-        group=_int(params["group"]), item=params["item"], q=params["q"],
-        start=_date(params["start"]), end=_date(params["end"]), batch=_int(params["batch"]),
+        group=parse_int(params["group"]), item=params["item"], q=params["q"],
+        start=parse_date(params["start"]), end=parse_date(params["end"]),
+        batch=parse_int(params["batch"]),
     )  # fmt: skip
-    page, query = _page(request, qs)
+    page, query = paginate(request, qs, PAGE_SIZE, drop=EXPORT)
     context = {
         "page": page,
         "params": params,
@@ -501,7 +459,7 @@ def event_new(request: HttpRequest) -> HttpResponse:
     """A cadre's (or grid worker's) proposal: pick the village, find the household, fill in."""
     user = request.user
     selectors.require_any(user, "points.propose", "没有权限申报积分")
-    pk = _int(request.GET.get("household", ""))
+    pk = parse_int(request.GET.get("household", ""))
     if pk is None:
         villages = _villages(request, "points.propose")
         code = request.GET.get("village", "")[:12]
@@ -692,7 +650,7 @@ def review_queue(request: HttpRequest) -> HttpResponse:
     qs = selectors.events(actor=user, status=EventStatus.PROPOSED, village=village).order_by(
         "date", "pk"
     )
-    page, query = _page(request, qs)
+    page, query = paginate(request, qs, PAGE_SIZE, drop=EXPORT)
     context = {
         "page": page,
         "query": query,
@@ -710,9 +668,9 @@ def review_queue(request: HttpRequest) -> HttpResponse:
 def batch_list(request: HttpRequest) -> HttpResponse:
     user = request.user
     selectors.require_any(user)
-    params = _params(request, "village", "status")
+    params = get_params(request, "village", "status", strip=True)
     qs = selectors.batches(actor=user, village=params["village"], status=params["status"])
-    page, query = _page(request, qs)
+    page, query = paginate(request, qs, PAGE_SIZE, drop=EXPORT)
     waiting = (
         selectors.villages_in_scope(actor=user, perm="points.review")
         .annotate(
@@ -784,9 +742,9 @@ BALANCE_HEADER = ["村", "户编号", "户主", "村民小组", "累计积分", 
 def balance_list(request: HttpRequest) -> HttpResponse:
     user = request.user
     selectors.require_any(user)
-    params = _params(request, "village", "group", "q", "format")
+    params = get_params(request, "village", "group", "q", "format", strip=True)
     qs = selectors.balances(
-        actor=user, village=params["village"], group=_int(params["group"]), q=params["q"]
+        actor=user, village=params["village"], group=parse_int(params["group"]), q=params["q"]
     )
     if params["format"] == "xlsx":
         found: list[Any] = list(qs[:MAX_EXPORT])  # annotated with head and the two figures
@@ -795,8 +753,8 @@ def balance_list(request: HttpRequest) -> HttpResponse:
              h.cumulative, h.available]
             for h in found
         ]  # fmt: skip
-        return _xlsx("积分余额", BALANCE_HEADER, rows)
-    page, query = _page(request, qs)
+        return xlsx_table("积分余额", BALANCE_HEADER, rows)
+    page, query = paginate(request, qs, PAGE_SIZE, drop=EXPORT)
     context = {
         "page": page,
         "params": params,
@@ -810,21 +768,21 @@ def balance_list(request: HttpRequest) -> HttpResponse:
 def _period(params: dict[str, str], today: date) -> tuple[date | None, date | None, str]:
     """The ranking period chosen: (start, end, its name)."""
     kind = params["period"]
-    year = _int(params["year"]) or today.year
+    year = parse_int(params["year"]) or today.year
     year = min(max(year, 2000), 2100)
     if kind == "month":
-        month = min(max(_int(params["month"]) or today.month, 1), 12)
+        month = min(max(parse_int(params["month"]) or today.month, 1), 12)
         last = calendar.monthrange(year, month)[1]
         return date(year, month, 1), date(year, month, last), f"{year}年{month}月"
     if kind == "quarter":
-        quarter = min(max(_int(params["quarter"]) or (today.month - 1) // 3 + 1, 1), 4)
+        quarter = min(max(parse_int(params["quarter"]) or (today.month - 1) // 3 + 1, 1), 4)
         first = 3 * (quarter - 1) + 1
         last = calendar.monthrange(year, first + 2)[1]
         return date(year, first, 1), date(year, first + 2, last), f"{year}年第{quarter}季度"
     if kind == "year":
         return date(year, 1, 1), date(year, 12, 31), f"{year}年"
     if kind == "custom":
-        start, end = _date(params["start"]), _date(params["end"])
+        start, end = parse_date(params["start"]), parse_date(params["end"])
         if start or end:
             return start, end, "自定义期间"
     return None, None, "累计积分"
@@ -835,9 +793,10 @@ def _period(params: dict[str, str], today: date) -> tuple[date | None, date | No
 def ranking(request: HttpRequest) -> HttpResponse:
     user = request.user
     selectors.require_any(user)
-    params = _params(
-        request, "village", "group", "period", "year", "month", "quarter", "start", "end"
-    )
+    params = get_params(
+        request, "village", "group", "period", "year", "month", "quarter", "start", "end",
+        strip=True,
+    )  # fmt: skip
     villages = _villages(request)
     village = next((v for v in villages if v.code == params["village"]), None)
     if params["village"] and village is None:
@@ -847,7 +806,7 @@ def ranking(request: HttpRequest) -> HttpResponse:
     start, end, label = _period(params, timezone.localdate())
     rows = (
         selectors.rankings(
-            actor=user, village=village, group=_int(params["group"]), start=start, end=end
+            actor=user, village=village, group=parse_int(params["group"]), start=start, end=end
         )
         if village
         else []
@@ -884,7 +843,7 @@ def _statement_response(
              timezone.localtime(r.entry.created_at).strftime("%Y-%m-%d %H:%M")]
             for r in rows
         ]  # fmt: skip
-        return _xlsx(
+        return xlsx_table(
             f"积分明细-{household.village.name}-{household.number}", STATEMENT_HEADER, cells
         )
     head = selectors.active_members(household).filter(relation=selectors.HEAD).first()
@@ -1009,10 +968,8 @@ def opening_pick(request: HttpRequest) -> HttpResponse:
 @require_GET
 def opening_template(request: HttpRequest, code: str) -> HttpResponse:
     village = selectors.village_get(actor=request.user, code=code, perm="points.review")
-    response = HttpResponse(opening.template_bytes(village), content_type=XLSX)
-    filename = f"期初积分结转模板-{village.name}.xlsx"
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
-    return response
+    response = HttpResponse(opening.template_bytes(village), content_type=XLSX_CONTENT_TYPE)
+    return attachment(response, f"期初积分结转模板-{village.name}.xlsx")
 
 
 @login_required
@@ -1024,10 +981,10 @@ def opening_errors(request: HttpRequest, code: str) -> HttpResponse:
     errors = stored.get("errors")
     if not errors:
         raise Http404("没有错误报告")
-    response = HttpResponse(opening.error_report_bytes(tuple(e) for e in errors), content_type=XLSX)
-    filename = f"期初积分错误报告-{village.name}.xlsx"
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
-    return response
+    response = HttpResponse(
+        opening.error_report_bytes(tuple(e) for e in errors), content_type=XLSX_CONTENT_TYPE
+    )
+    return attachment(response, f"期初积分错误报告-{village.name}.xlsx")
 
 
 @login_required

@@ -10,16 +10,12 @@ changed; what is outside the user's scope is 404.
 
 from __future__ import annotations
 
-import io
 import uuid
-from datetime import date
 from typing import Any
-from urllib.parse import quote
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -29,7 +25,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from cunwu.accounts.permissions import has_perm_in, scope_prefixes
 from cunwu.core.errors import ApplicationError, apply_error
 from cunwu.core.formatting import format_date, format_fen
+from cunwu.core.listing import get_params, paginate, parse_date
 from cunwu.core.models import Region, RegionLevel
+from cunwu.core.spreadsheets import xlsx_response
 from cunwu.points.services import account_for
 
 from . import selectors, services
@@ -38,56 +36,14 @@ from .models import Goods, MovementKind, RedemptionStatus
 
 PAGE_SIZE = 30
 GET_POST = ["GET", "POST"]
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 EXPORT_LIMIT = 20_000
+# the links to other pages of a list leave out its export (?format=xlsx)
+EXPORT = ("format",)
 
 
 def _need(user: Any, perm: str) -> None:
     if scope_prefixes(user, perm) == []:
         raise PermissionDenied("没有权限查看")
-
-
-def _page(request: HttpRequest, qs: Any) -> tuple[Any, str]:
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
-    query.pop("format", None)
-    return page, query.urlencode()
-
-
-def _params(request: HttpRequest, *names: str) -> dict[str, str]:
-    return {k: request.GET.get(k, "")[:50] for k in names}
-
-
-def _date(raw: str) -> date | None:
-    try:
-        return date.fromisoformat(raw) if raw else None
-    except ValueError:
-        return None
-
-
-def _safe(value: Any) -> Any:
-    """A text cell that a spreadsheet would read as a formula is kept as text."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
-
-
-def _xlsx(title: str, sheets: list[tuple[str, list[str], list[list[Any]]]]) -> HttpResponse:
-    from openpyxl import Workbook
-
-    wb = Workbook(write_only=True)
-    for name, header, rows in sheets:
-        ws = wb.create_sheet(name[:31])
-        ws.append(header)
-        for row in rows:
-            ws.append([_safe(c) for c in row])
-    out = io.BytesIO()
-    wb.save(out)
-    response = HttpResponse(out.getvalue(), content_type=XLSX)
-    filename = f"{title}-{timezone.localdate():%Y%m%d}.xlsx"
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
-    return response
 
 
 def _form_page(
@@ -111,7 +67,7 @@ def index(request: HttpRequest) -> HttpResponse:
     """商品与库存: search, on-shelf filter, xlsx export."""
     user = request.user
     _need(user, "store.view")
-    params = _params(request, "q", "active", "region", "format")
+    params = get_params(request, "q", "active", "region", "format")
     active = {"1": True, "0": False}.get(params["active"])
     qs = selectors.goods_list(actor=user, q=params["q"], region=params["region"], active=active)
     if params["format"] == "xlsx":
@@ -127,8 +83,8 @@ def index(request: HttpRequest) -> HttpResponse:
             for g in qs[:EXPORT_LIMIT]
         ]
         header = ["村", "商品", "单位", "兑换积分", "库存", "状态"]
-        return _xlsx("爱心超市商品", [("商品", header, rows)])
-    page, query = _page(request, qs)
+        return xlsx_response("爱心超市商品", [("商品", header, rows)])
+    page, query = paginate(request, qs, PAGE_SIZE, drop=EXPORT)
     villages = list(selectors.store_villages(user)[:500])
     context = {
         "page": page, "params": params, "query": query, "villages": villages,
@@ -190,7 +146,9 @@ def goods_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def goods_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """A goods' stock and its movements."""
     goods = selectors.goods_get(actor=request.user, pk=pk)
-    page, query = _page(request, selectors.movement_list(actor=request.user, goods=goods.pk))
+    page, query = paginate(
+        request, selectors.movement_list(actor=request.user, goods=goods.pk), PAGE_SIZE, drop=EXPORT
+    )
     context = {
         "goods": goods, "page": page, "query": query,
         "can_manage": has_perm_in(request.user, "store.manage", goods.village_id),
@@ -269,10 +227,10 @@ def stocktake(request: HttpRequest, code: str) -> HttpResponse:
 def movement_list(request: HttpRequest) -> HttpResponse:
     user = request.user
     _need(user, "store.view")
-    params = _params(request, "goods", "kind", "since", "until", "region", "format")
+    params = get_params(request, "goods", "kind", "since", "until", "region", "format")
     qs = selectors.movement_list(
         actor=user, goods=int(params["goods"]) if params["goods"].isdigit() else None,
-        kind=params["kind"], since=_date(params["since"]), until=_date(params["until"]),
+        kind=params["kind"], since=parse_date(params["since"]), until=parse_date(params["until"]),
         region=params["region"],
     )  # fmt: skip
     if params["format"] == "xlsx":
@@ -284,8 +242,8 @@ def movement_list(request: HttpRequest) -> HttpResponse:
              m.redemption.number if m.redemption else "", str(m.actor or "")]
             for m in qs[:EXPORT_LIMIT]
         ]  # fmt: skip
-        return _xlsx("爱心超市库存变动", [("库存变动", header, rows)])
-    page, query = _page(request, qs)
+        return xlsx_response("爱心超市库存变动", [("库存变动", header, rows)])
+    page, query = paginate(request, qs, PAGE_SIZE, drop=EXPORT)
     context = {"page": page, "params": params, "query": query, "kinds": MovementKind.choices,
                "villages": selectors.store_villages(user)[:500]}  # fmt: skip
     return render(request, "store/movements.html", context)
@@ -447,10 +405,10 @@ REDEMPTION_HEADER = ["单号", "村", "户编号", "户主", "商品", "积分",
 def redemption_list(request: HttpRequest) -> HttpResponse:
     user = request.user
     _need(user, "store.view")
-    params = _params(request, "q", "since", "until", "status", "region", "format")
+    params = get_params(request, "q", "since", "until", "status", "region", "format")
     qs = selectors.redemption_list(
-        actor=user, q=params["q"], since=_date(params["since"]), until=_date(params["until"]),
-        status=params["status"], region=params["region"],
+        actor=user, q=params["q"], since=parse_date(params["since"]),
+        until=parse_date(params["until"]), status=params["status"], region=params["region"],
     )  # fmt: skip
     if params["format"] == "xlsx":
         items = list(qs.prefetch_related("lines__goods")[:EXPORT_LIMIT])
@@ -463,8 +421,8 @@ def redemption_list(request: HttpRequest) -> HttpResponse:
              r.cancel_reason]
             for r in items
         ]  # fmt: skip
-        return _xlsx("爱心超市兑换记录", [("兑换记录", REDEMPTION_HEADER, rows)])
-    page, query = _page(request, qs)
+        return xlsx_response("爱心超市兑换记录", [("兑换记录", REDEMPTION_HEADER, rows)])
+    page, query = paginate(request, qs, PAGE_SIZE, drop=EXPORT)
     heads = selectors.head_names({r.household_id for r in page.object_list})
     context = {
         "page": page, "params": params, "query": query, "statuses": RedemptionStatus.choices,
@@ -503,7 +461,7 @@ def report(request: HttpRequest, code: str) -> HttpResponse:
             [h.number, h.head, h.redemptions, h.points] for h in data.households
         ]
         household_rows.append(["合计", "", data.redemption_count, data.points_total])
-        return _xlsx(
+        return xlsx_response(
             f"{village.name}爱心超市{year}年{month}月收支",
             [("商品收支", selectors.GOODS_COLUMNS, goods_rows),
              ("兑换积分", selectors.HOUSEHOLD_COLUMNS, household_rows)],

@@ -17,7 +17,6 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -29,6 +28,7 @@ from cunwu.accounts.forms import RegionChoiceForm, add_application_error
 from cunwu.accounts.permissions import has_perm_in, require, scope_prefixes, scope_q
 from cunwu.core.audit_labels import ACTION_LABELS, OBJECT_LABELS, PAYLOAD_LABELS
 from cunwu.core.errors import ApplicationError
+from cunwu.core.listing import paginate
 from cunwu.core.models import AuditEvent, Region, RegionLevel, VillageGroup
 from cunwu.core.services.audit import audit_verify, canonical_json, event_hash
 from cunwu.core.services.groups import group_create as group_create_service
@@ -48,11 +48,9 @@ def _somewhere(request: HttpRequest, perm: str) -> Any:
 
 
 def _page(request: HttpRequest, rows: QuerySet[Any]) -> tuple[Any, str]:
-    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    page, query = paginate(request, rows, PAGE_SIZE)
     page.object_list = list(page.object_list)
-    query = request.GET.copy()
-    query.pop("page", None)
-    return page, query.urlencode()
+    return page, query
 
 
 def _is_htmx(request: HttpRequest) -> bool:
