@@ -1,7 +1,11 @@
-"""Test support shared by every app: the seed regions and named personas."""
+"""Test support shared by every app: the seed regions, named personas and races."""
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
+
+from django.db import connection
 from django.db.models import QuerySet
 
 from cunwu.accounts.models import Role, RoleAssignment, User
@@ -127,3 +131,31 @@ def make_household(
             data=PersonData(name=name, relation=relation, id_number=id_number),
         )
     return household
+
+
+def race(n: int, work: Callable[[int], object]) -> list[BaseException]:
+    """Run ``work(0)`` … ``work(n - 1)`` in ``n`` threads released at once; what they raised.
+
+    The barrier lines the threads up so that their transactions really overlap (a thread
+    started late would find the others done, and the race would prove nothing). Each thread
+    closes its own database connection, which Django opened for that thread and would
+    otherwise leave open past the test (PostgreSQL then refuses to drop the test database).
+    """
+    errors: list[BaseException] = []
+    barrier = threading.Barrier(n)
+
+    def run(i: int) -> None:
+        try:
+            barrier.wait()
+            work(i)
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return errors

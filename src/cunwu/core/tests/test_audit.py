@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-import threading
-
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
@@ -116,26 +114,11 @@ def test_business_change_and_audit_event_roll_back_together(
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL")
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_writers_keep_one_unbroken_chain() -> None:
-    from cunwu.testing import seed_regions
+    from cunwu.testing import race, seed_regions
 
     region = seed_regions()[JIULONG]
     workers, per_worker = 8, 15
-    errors: list[BaseException] = []
-
-    def work() -> None:
-        try:
-            _append(region, per_worker)
-        except BaseException as exc:  # pragma: no cover - reported below
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=work) for _ in range(workers)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert errors == []
+    assert race(workers, lambda _: _append(region, per_worker)) == []
     seqs = list(AuditEvent.objects.filter(region_id=JIULONG).values_list("seq", flat=True))
     assert sorted(seqs) == list(range(1, workers * per_worker + 1))
     assert audit_verify(prefix=JIULONG) == (workers * per_worker, None)

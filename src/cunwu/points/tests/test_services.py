@@ -3,7 +3,6 @@ review, disclosure in batches, posting to the ledger, reversals, and the ledger'
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from datetime import date, timedelta
 
@@ -36,7 +35,7 @@ from cunwu.points.models import (
 )
 from cunwu.points.services import ItemData
 from cunwu.registry.models import Household, Person
-from cunwu.testing import JIULONG, business_events, make_household
+from cunwu.testing import JIULONG, business_events, make_household, race
 
 from .conftest import IN_FORCE_FROM, ITEMS, adopt_and_close
 
@@ -596,27 +595,6 @@ def with_tx(fn: Callable[[], object]) -> None:
 # ---------------------------------------------------------------- concurrency
 
 
-def _race(n: int, work: Callable[[int], None]) -> list[BaseException]:
-    errors: list[BaseException] = []
-    barrier = threading.Barrier(n)
-
-    def run(i: int) -> None:
-        try:
-            barrier.wait()
-            work(i)
-        except BaseException as exc:
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return errors
-
-
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL")
 @pytest.mark.django_db(transaction=True)
 def test_sixteen_simultaneous_proposals_respect_the_duplicate_guard_and_the_cap(
@@ -632,7 +610,7 @@ def test_sixteen_simultaneous_proposals_respect_the_duplicate_guard_and_the_cap(
     RulebookVersion.objects.filter(pk=version.pk).update(effective_from=IN_FORCE_FROM)
     a01 = RuleItem.objects.get(version=version, code="A01")
 
-    same_day = _race(
+    same_day = race(
         16, lambda i: services.event_propose(actor=staff, household=household, item=a01, on=ON)
     )
     assert PointEvent.objects.count() == 1
@@ -641,7 +619,7 @@ def test_sixteen_simultaneous_proposals_respect_the_duplicate_guard_and_the_cap(
 
     # 2 points each, 24 a year: of 16 different days, exactly 11 more fit under the cap
     days = [date(2026, 4, 1) + timedelta(days=i) for i in range(16)]
-    capped = _race(
+    capped = race(
         16,
         lambda i: services.event_propose(actor=staff, household=household, item=a01, on=days[i]),
     )

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
-
 import pytest
 from django.db import connection
 
@@ -12,33 +9,12 @@ from cunwu.core.errors import ApplicationError
 from cunwu.core.services.audit import audit_verify
 from cunwu.registry.models import Household, Person
 from cunwu.registry.services import PersonData, household_create
-from cunwu.testing import JIULONG, PERSONAS, make_id_number, make_user, seed_regions
+from cunwu.testing import JIULONG, PERSONAS, make_id_number, make_user, race, seed_regions
 
 pytestmark = [
     pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL row locks"),
     pytest.mark.django_db(transaction=True),
 ]
-
-
-def _race(n: int, job: Callable[[int], None]) -> list[BaseException]:
-    errors: list[BaseException] = []
-    barrier = threading.Barrier(n)
-
-    def run(i: int) -> None:
-        try:
-            barrier.wait()
-            job(i)
-        except BaseException as exc:
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return errors
 
 
 def test_one_id_number_registered_by_eight_writers_at_once_lands_once() -> None:
@@ -52,7 +28,7 @@ def test_one_id_number_registered_by_eight_writers_at_once_lands_once() -> None:
             head=PersonData(name=f"户主{i}", relation="户主", id_number=same_id),
         )  # fmt: skip
 
-    errors = _race(8, register)
+    errors = race(8, register)
     assert Person.objects.count() == 1
     assert Household.objects.count() == 1
     assert len(errors) == 7
@@ -71,7 +47,7 @@ def test_one_household_number_taken_by_eight_writers_at_once_lands_once() -> Non
             head=PersonData(name=f"户主{i}", relation="户主", id_number=make_id_number(i)),
         )  # fmt: skip
 
-    errors = _race(8, register)
+    errors = race(8, register)
     assert Household.objects.count() == 1
     assert Person.objects.count() == 1
     assert {e.code for e in errors if isinstance(e, ApplicationError)} == {"number_taken"}

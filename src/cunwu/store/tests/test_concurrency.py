@@ -15,7 +15,7 @@ from cunwu.points.models import LedgerEntry
 from cunwu.store.models import Goods, MovementKind, Redemption, StockMovement
 from cunwu.store.selectors import stock_mismatches
 from cunwu.store.services import goods_create, redemption_create, stock_receive
-from cunwu.testing import JIULONG, PERSONAS, make_household, make_user, seed_regions
+from cunwu.testing import JIULONG, PERSONAS, make_household, make_user, race, seed_regions
 
 from .conftest import available, fund
 
@@ -38,38 +38,25 @@ def test_sixteen_counters_redeeming_for_one_household_never_overspend() -> None:
     oil = goods_create(actor=staff, village=village, name="食用油", points_price=20)
     stock_receive(actor=staff, goods=rice, kind=MovementKind.PURCHASE, quantity=25)
     stock_receive(actor=staff, goods=oil, kind=MovementKind.PURCHASE, quantity=40)
-    barrier = threading.Barrier(THREADS)
-    errors: list[BaseException] = []
     made: list[tuple[str, int]] = []
     lock = threading.Lock()
 
     def counter(i: int) -> None:
-        try:
-            barrier.wait()
-            for r in range(ROUNDS):
-                # even threads share their key with the next thread: the same basket twice
-                key = f"t{i - i % 2}-r{r}" if r % 2 == 0 else f"t{i}-r{r}"
-                lines = [(rice, 1), (oil, 1)] if r % 3 else [(oil, 2)]
-                try:
-                    redemption = redemption_create(
-                        actor=staff, household=household, lines=lines, idempotency_key=key
-                    )
-                except ApplicationError as exc:
-                    assert exc.code in {"insufficient_points", "insufficient_stock"}, exc.code
-                    continue
-                with lock:
-                    made.append((key, redemption.pk))
-        except BaseException as exc:
-            errors.append(exc)
-        finally:
-            connection.close()
+        for r in range(ROUNDS):
+            # even threads share their key with the next thread: the same basket twice
+            key = f"t{i - i % 2}-r{r}" if r % 2 == 0 else f"t{i}-r{r}"
+            lines = [(rice, 1), (oil, 1)] if r % 3 else [(oil, 2)]
+            try:
+                redemption = redemption_create(
+                    actor=staff, household=household, lines=lines, idempotency_key=key
+                )
+            except ApplicationError as exc:
+                assert exc.code in {"insufficient_points", "insufficient_stock"}, exc.code
+                continue
+            with lock:
+                made.append((key, redemption.pk))
 
-    threads = [threading.Thread(target=counter, args=(i,)) for i in range(THREADS)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert errors == []
+    assert race(THREADS, counter) == []
     redemptions = list(Redemption.objects.all())
     # exactly one redemption per key, whoever of the two threads sent it
     assert len({r.idempotency_key for r in redemptions}) == len(redemptions)
