@@ -66,5 +66,15 @@ def parse_date(raw: str) -> date | None:
 
 
 def parse_int(raw: str) -> int | None:
-    """A non-negative whole number of at most nine digits (an id, a year), or None."""
-    return int(raw) if raw.isdigit() and len(raw) <= _INT_MAX_DIGITS else None
+    """A non-negative whole number of at most nine digits (an id, a year), or None.
+
+    Full-width digits (１２, from a Chinese input method) count as digits. ``str.isdigit``
+    also says yes to superscripts and circled digits (², ⑴), which ``int`` refuses: those
+    are junk like any other, not a 500.
+    """
+    if not raw.isdigit() or len(raw) > _INT_MAX_DIGITS:
+        return None
+    try:
+        return int(raw)
+    except ValueError:
+        return None

@@ -8,6 +8,8 @@ from urllib.parse import parse_qs
 import pytest
 from django.http import HttpRequest
 from django.test import RequestFactory
+from hypothesis import given
+from hypothesis import strategies as st
 
 from cunwu.core.listing import PARAM_MAX_LENGTH, get_params, paginate, parse_date, parse_int
 
@@ -83,14 +85,22 @@ def test_a_missing_or_junk_date_is_none(raw: str) -> None:
 
 
 @pytest.mark.parametrize(
-    ("raw", "value"), [("0", 0), ("7", 7), ("2026", 2026), ("999999999", 999999999)]
+    ("raw", "value"),
+    [("0", 0), ("7", 7), ("2026", 2026), ("999999999", 999999999), ("２０２６", 2026)],
 )
 def test_a_whole_number_parses(raw: str, value: int) -> None:
     assert parse_int(raw) == value
 
 
 @pytest.mark.parametrize(
-    "raw", ["", "-1", "+1", "1.5", "1e3", "0x10", " 1", "1 ", "abc", "1234567890"]
+    "raw", ["", "-1", "+1", "1.5", "1e3", "0x10", " 1", "1 ", "abc", "1234567890", "²", "1²", "⑴"]
 )
 def test_a_missing_signed_fractional_or_too_long_number_is_none(raw: str) -> None:
     assert parse_int(raw) is None
+
+
+@given(st.text(max_size=12))
+def test_parse_int_and_parse_date_never_raise(raw: str) -> None:
+    number = parse_int(raw)
+    assert number is None or 0 <= number < 10**9
+    parse_date(raw)
