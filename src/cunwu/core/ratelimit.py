@@ -30,6 +30,9 @@ View = Callable[..., HttpResponseBase]
 Key = str | Callable[[HttpRequest], str]
 
 MESSAGE = "操作过于频繁，请{wait}后再试。"
+# set on a request whose ``public`` hit a middleware before the log-in is known has counted
+# (disclosure.middleware), so that web.security.RateLimitMiddleware does not count it twice
+PUBLIC_COUNTED = "_cunwu_public_counted"
 
 
 def clock() -> float:

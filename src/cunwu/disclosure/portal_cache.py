@@ -40,13 +40,19 @@ def bump(code: str) -> None:
         cache.set(_version_key(prefix), now, None)
 
 
+def page_key(kind: str, code: str, large: bool, *extra: str, full_path: str) -> str:
+    """The cache key of one rendering of a page of region ``code`` at its current version (the
+    path, which may hold any character, comes last)."""
+    raw = "|".join([kind, code, str(_version(code)), str(int(large)), *extra, full_path])
+    return "portal:page:" + hashlib.sha256(raw.encode()).hexdigest()
+
+
 def cached_page(
     request: HttpRequest, code: str, large: bool, render: Callable[[], HttpResponse]
 ) -> HttpResponse:
     """The rendered page from the cache, or ``render()`` stored there when it answers 200."""
     signed_in = bool(getattr(request, "user", None) and request.user.is_authenticated)
-    raw = f"{code}|{_version(code)}|{int(large)}|{int(signed_in)}|{request.get_full_path()}"
-    key = "portal:page:" + hashlib.sha256(raw.encode()).hexdigest()
+    key = page_key("html", code, large, str(int(signed_in)), full_path=request.get_full_path())
     html = cache.get(key)
     if html is not None:
         return HttpResponse(html)

@@ -47,6 +47,8 @@ MIDDLEWARE = [
     "cunwu.web.security.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "cunwu.web.middleware.DatabaseUnavailableMiddleware",
+    # anonymous village pages from the cache, before sessions, CSRF and auth
+    "cunwu.disclosure.middleware.PublicPageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",

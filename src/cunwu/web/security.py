@@ -32,7 +32,7 @@ from django.shortcuts import render
 from cunwu.accounts.permissions import roles_of
 from cunwu.accounts.security import audit_permission_denied
 from cunwu.core import ratelimit
-from cunwu.core.ratelimit import RateLimited
+from cunwu.core.ratelimit import PUBLIC_COUNTED, RateLimited
 
 GetResponse = Callable[[HttpRequest], HttpResponse]
 
@@ -173,7 +173,9 @@ class RateLimitMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = getattr(request, "user", None)
         anonymous = user is None or not user.is_authenticated
-        if anonymous and "Authorization" not in request.headers:
+        # disclosure's PublicPageCacheMiddleware (outside this one) may have counted it already
+        counted = getattr(request, PUBLIC_COUNTED, False)
+        if anonymous and not counted and "Authorization" not in request.headers:
             allowed, period = ratelimit.configured("public")
             try:
                 ratelimit.hit(f"public:{ratelimit.client_ip(request)}", allowed, period)
