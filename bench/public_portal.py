@@ -6,8 +6,10 @@
 1. Recreates the database ``cunwu_bench_portal`` on the server of ``--db-url``, migrates it,
    seeds the regions and gives 九龙村 N published notices (bulk-inserted: this measures
    reading them, not publishing them).
-2. Serves cunwu with gunicorn under the production settings (plain HTTP, the anonymous rate
-   limit lifted so that the load generator is not turned away).
+2. Serves cunwu with gunicorn as production does (``-c python:cunwu.gunicorn_config``: sync
+   workers, two per core; ``--workers``, ``--worker-class`` and ``--threads`` try others) under
+   the production settings (plain HTTP, the anonymous rate limit lifted so that the load
+   generator is not turned away).
 3. With wrk (50 connections, 2 threads), after a warm-up, measures the bare view ``/healthz``
    (a JSON answer through the same middleware, no database) and then the village page
    ``/public/<code>/`` (the newest 20 of the N notices), each for the same time.
@@ -32,6 +34,8 @@ from pathlib import Path
 
 import psycopg
 from psycopg import sql
+
+from cunwu import gunicorn_config
 
 ROOT = Path(__file__).resolve().parent.parent
 VILLAGE = "430423100224"
@@ -112,10 +116,10 @@ def main() -> int:
     parser.add_argument("--notices", type=int, default=2000)
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--connections", type=int, default=50)
-    # one process per core, threads for the 50 connections: fewest GIL hand-offs per request
-    # (measured on the 2-core box against 5×4, 5×10, 10×5, 25×2 and 3×17: docs in bench/README)
-    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
-    parser.add_argument("--threads", type=int, default=25, help="gthread threads per worker")
+    # the production layout by default (cunwu/gunicorn_config.py; figures in bench/README.md)
+    parser.add_argument("--workers", type=int, default=gunicorn_config.workers)
+    parser.add_argument("--worker-class", default=gunicorn_config.worker_class)
+    parser.add_argument("--threads", type=int, default=25, help="per worker, for gthread")
     parser.add_argument(
         "--db-url",
         default=os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/test"),
@@ -147,9 +151,10 @@ def main() -> int:
 
     port = free_port()
     base = f"http://127.0.0.1:{port}"
+    threads = ["--threads", str(options.threads)] if options.worker_class == "gthread" else []
     server = subprocess.Popen(
-        [str(ROOT / ".venv/bin/gunicorn"), "cunwu.wsgi", "-w", str(options.workers),
-         "-k", "gthread", "--threads", str(options.threads),
+        [str(ROOT / ".venv/bin/gunicorn"), "cunwu.wsgi", "-c", "python:cunwu.gunicorn_config",
+         "-w", str(options.workers), "-k", options.worker_class, *threads,
          "-b", f"127.0.0.1:{port}", "--log-level", "warning"],
         env=env, cwd=ROOT,
     )  # fmt: skip
@@ -175,10 +180,12 @@ def main() -> int:
         server.terminate()
         server.wait(timeout=10)
 
+    layout = f"{options.workers} {options.worker_class} workers" + (
+        f" × {options.threads} threads" if options.worker_class == "gthread" else ""
+    )
     print(
         f"bare view /healthz: {bare_rps:,.0f} req/s, p99 {bare_p99:.1f} ms "
-        f"({options.connections} connections, {options.workers} gunicorn workers × "
-        f"{options.threads} threads)"
+        f"({options.connections} connections, gunicorn {layout})"
     )
     print(f"village page ({options.notices} notices): {page_rps:,.0f} req/s, p99 {page_p99:.1f} ms")
     ratio = page_rps / bare_rps
