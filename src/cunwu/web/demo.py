@@ -423,12 +423,23 @@ def _village_redemptions(cadre: User, village: Region) -> None:
     richest = PointAccount.objects.filter(village=village).order_by(
         "-available", "household__number"
     )
-    baskets = ([(0, 1), (3, 2)], [(2, 1)])
-    for account, basket in zip(richest.select_related("household")[:2], baskets, strict=False):
-        household, number = account.household, account.household.number
+    # what each would like (rice and two towels; washing powder), else a towel, if affordable
+    wishes = ([(0, 1), (3, 2)], [(2, 1)])
+    for account, wish in zip(richest.select_related("household")[:2], wishes, strict=False):
+        basket = next(
+            (
+                b
+                for b in (wish, [(3, 1)])
+                if sum(goods[i].points_price * qty for i, qty in b) <= account.available
+            ),
+            None,
+        )
+        if basket is None:
+            continue
         store.redemption_create(
-            actor=cadre, household=household, lines=[(goods[i], qty) for i, qty in basket],
-            idempotency_key=f"demo-{village.code}-{number}",
+            actor=cadre, household=account.household,
+            lines=[(goods[i], qty) for i, qty in basket],
+            idempotency_key=f"demo-{village.code}-{account.household.number}",
         )  # fmt: skip
 
 
