@@ -1497,8 +1497,12 @@ def template_bytes() -> bytes:
 
 
 def write_error_report(errors: Iterable[RowError], target: IO[bytes] | Path) -> None:
-    """行号, 列名, 错误说明, 填写内容 — one row per bad cell (ID numbers masked)."""
+    """行号, 列名, 错误说明, 填写内容 — one row per bad cell (ID numbers masked). What the
+    uploader typed is written back as text: a value like ``=HYPERLINK(…)`` must not become a
+    live formula in the report (openpyxl writes any text starting with ``=`` as one)."""
     from openpyxl import Workbook
+
+    from cunwu.core.spreadsheets import formula_safe
 
     wb = Workbook(write_only=True)
     ws = wb.create_sheet("错误报告")
@@ -1508,7 +1512,7 @@ def write_error_report(errors: Iterable[RowError], target: IO[bytes] | Path) -> 
     ws.column_dimensions["D"].width = 24
     ws.append(["行号", "列名", "错误说明", "填写内容"])
     for row, column, message, value in errors:
-        ws.append([row or "", column, message, value])
+        ws.append([row or "", formula_safe(column), message, formula_safe(value)])
     wb.save(target)
 
 

@@ -559,3 +559,21 @@ def test_township_staff_import_into_a_village_of_the_township(
     path = write_csv(tmp_path / "f.csv", [LONER])
     result = households_import(actor=persona("开云镇干部"), village=jiulong, path=path)
     assert (result.ok, counts()) == (True, (1, 1, 1, 2))
+
+
+def test_error_report_writes_what_looks_like_a_formula_as_text(tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    report = tmp_path / "report.xlsx"
+    write_error_report(
+        [
+            (2, "姓名", "姓名不能含公式", '=HYPERLINK("http://x.example","点我")'),
+            (3, "住址", "太长", "-1"),
+        ],
+        report,
+    )
+    sheet = load_workbook(report).active
+    assert sheet is not None
+    assert sheet["D2"].data_type == "s"
+    assert sheet["D2"].value == '\'=HYPERLINK("http://x.example","点我")'
+    assert sheet["D3"].value == "'-1"
