@@ -12,6 +12,7 @@ urlpatterns = [
     path("points/", include("cunwu.points.urls")),
     path("public/", include("cunwu.disclosure.urls_public")),
     path("store/", include("cunwu.store.urls")),
+    path("assets/", include("cunwu.assets.urls")),
     path("", include("cunwu.web.urls")),
 ]
 

@@ -147,6 +147,21 @@ PERMISSIONS: dict[str, set[str]] = {
     "store.manage": {Role.VILLAGE_STAFF},
     # redeem at the counter and cancel a redemption of the same day
     "store.redeem": {Role.VILLAGE_STAFF},
+    # 三资: see the registers, books, contracts and reports in scope
+    "assets.view": {str(r) for r in _ALL_STAFF} - {Role.DEPARTMENT},
+    # keep the registers (entries, files, disposals by decision), contracts, schedules and
+    # payments; start and reconcile the yearly inventory (清产核资) and publish its summary
+    "assets.manage": {Role.VILLAGE_STAFF},
+    # count on site during an inventory campaign (with a phone)
+    "assets.count": {Role.VILLAGE_STAFF, Role.SUPERVISOR, Role.WORK_TEAM},
+    # propose receipts and payments of the village's accounts (村提出); open accounts
+    "assets.journal_propose": {Role.VILLAGE_STAFF},
+    # the supervision committee reviews each proposed entry (监委会审核)
+    "assets.journal_review": {Role.SUPERVISOR},
+    # the township's agency bookkeeping (村账乡代管): confirm entries, close months
+    "assets.journal_confirm": {Role.TOWNSHIP_STAFF},
+    # run the contract checks that file problems in the ledger
+    "assets.check": {Role.SUPERVISOR, Role.TOWNSHIP_STAFF, Role.COUNTY_ADMIN, Role.DISCIPLINE},
 }
 
 # The lowest level at which a role may be assigned (a villager belongs to a village, …).

@@ -29,6 +29,7 @@ from cunwu.api.auth import AUTH
 from cunwu.api.calendar import router as calendar_router
 from cunwu.api.regions import router as regions_router
 from cunwu.api.schemas import ERRORS
+from cunwu.assets.api import router as assets_router
 from cunwu.core.errors import ApplicationError
 from cunwu.core.ratelimit import RateLimited
 from cunwu.disclosure.api import public_router as disclosure_public_router
@@ -114,6 +115,7 @@ api.add_router("/", lists_router)
 api.add_router("/", calendar_router)
 api.add_router("/store", store_router)
 api.add_router("/points", points_router)
+api.add_router("/assets", assets_router)
 
 
 class HealthOut(Schema):

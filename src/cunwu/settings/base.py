@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "cunwu.disclosure",
     "cunwu.points",
     "cunwu.store",
+    "cunwu.assets",
     "cunwu.web",
     "cunwu.api",
 ]

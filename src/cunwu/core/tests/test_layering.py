@@ -1,7 +1,8 @@
 """The dependencies between apps that DESIGN.md draws, checked on every module and template.
 
-core ← accounts ← registry ← points ← store; disclosure imports only core and accounts (the
-other modules publish through it); web and api sit on top and may use every app.
+core ← accounts ← registry ← points ← store; registry ← assets; disclosure imports only core
+and accounts (the other modules publish through it); web and api sit on top and may use every
+app.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ ALLOWED: dict[str, set[str]] = {
     "disclosure": {"core", "accounts"},
     "points": {"core", "accounts", "registry", "disclosure"},
     "store": {"core", "accounts", "registry", "disclosure", "points"},
+    "assets": {"core", "accounts", "registry", "disclosure"},
 }
 _INCLUDE = re.compile(r"""{%\s*(?:include|extends)\s+["']([a-z_]+)/""")
 

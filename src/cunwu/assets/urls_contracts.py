@@ -1,0 +1,5 @@
+"""Pages of 三资 (contracts); included by assets/urls.py under the namespace assets."""
+
+from django.urls import URLPattern, URLResolver
+
+urlpatterns: list[URLPattern | URLResolver] = []
