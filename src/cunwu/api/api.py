@@ -34,6 +34,7 @@ from cunwu.core.errors import ApplicationError
 from cunwu.core.ratelimit import RateLimited
 from cunwu.disclosure.api import public_router as disclosure_public_router
 from cunwu.disclosure.api import router as disclosure_router
+from cunwu.disclosure.api_benefit import router as benefit_router
 from cunwu.disclosure.api_feedback import router as feedback_router
 from cunwu.disclosure.api_lists import router as lists_router
 from cunwu.points.api import router as points_router
@@ -112,6 +113,7 @@ api.add_router("/", disclosure_router)
 api.add_router("/", disclosure_public_router)
 api.add_router("/", feedback_router)
 api.add_router("/", lists_router)
+api.add_router("/", benefit_router)
 api.add_router("/", calendar_router)
 api.add_router("/store", store_router)
 api.add_router("/points", points_router)

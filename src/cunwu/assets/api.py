@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from ninja import Router
 
-from . import api_contracts, api_journal, api_registers
+from . import api_contracts, api_journal, api_registers, api_reports
 
 router = Router(tags=["三资"])
 router.add_router("", api_registers.router)
 router.add_router("", api_journal.router)
 router.add_router("", api_contracts.router)
+router.add_router("", api_reports.router)

@@ -4,7 +4,7 @@ reminders and checks. Each part keeps its patterns in its own module."""
 
 from django.urls import URLPattern, URLResolver
 
-from . import urls_contracts, urls_journal, urls_registers
+from . import urls_contracts, urls_journal, urls_registers, urls_reports
 
 app_name = "assets"
 
@@ -12,4 +12,5 @@ urlpatterns: list[URLPattern | URLResolver] = [
     *urls_registers.urlpatterns,
     *urls_journal.urlpatterns,
     *urls_contracts.urlpatterns,
+    *urls_reports.urlpatterns,
 ]

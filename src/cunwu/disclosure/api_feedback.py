@@ -122,6 +122,9 @@ class ProblemOut(Schema):
     source_type: str
     source_id: str
     description: str
+    category: str
+    evidence_found: str
+    raised_role: str = Field(description="提出角色（system：系统自动检查）")
     responsible: str
     due_date: dt.date
     status: str
@@ -282,6 +285,9 @@ def _problem(p: Problem) -> dict[str, Any]:
         "source_type": p.source_type,
         "source_id": p.source_id,
         "description": p.description,
+        "category": p.category,
+        "evidence_found": p.evidence_found,
+        "raised_role": p.raised_role,
         "responsible": p.responsible,
         "due_date": p.due_date,
         "status": p.status,
@@ -370,6 +376,43 @@ def problem_list(request: HttpRequest, filters: Query[ProblemFilter]) -> dict[st
     page = paginate(qs, filters)
     page["items"] = [_problem(p) for p in page["items"]]
     return page
+
+
+class ProblemCountsOut(Schema):
+    region: str
+    region_name: str
+    open: int
+    rectifying: int
+    overdue: int
+    closed_on_time: int
+    closed_late: int
+    total: int
+
+
+class ProblemStatsOut(Schema):
+    villages: list[ProblemCountsOut]
+    townships: list[ProblemCountsOut]
+
+
+class ProblemStatsQuery(Schema):
+    region: Text = Field("", max_length=12)
+
+
+@router.get(
+    "/problems/stats",
+    response={200: ProblemStatsOut, **ERRORS},
+    summary="问题台账统计",
+)
+def problem_stats(request: HttpRequest, query: Query[ProblemStatsQuery]) -> dict[str, Any]:
+    villages, townships = selectors.problem_stats(actor=request.user, region=query.region)
+
+    def row(c: Any) -> dict[str, Any]:
+        return {"region": c.region.code, "region_name": c.region.name, "open": c.open,
+                "rectifying": c.rectifying, "overdue": c.overdue,
+                "closed_on_time": c.closed_on_time, "closed_late": c.closed_late,
+                "total": c.total}  # fmt: skip
+
+    return {"villages": [row(c) for c in villages], "townships": [row(c) for c in townships]}
 
 
 @router.get("/problems/{int:pk}", response={200: ProblemOut, **ERRORS}, summary="问题详情")

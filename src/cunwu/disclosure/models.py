@@ -326,5 +326,6 @@ class Rendering(models.Model):
         return self.status in (RenderingStatus.QUEUED, RenderingStatus.RUNNING)
 
 
+from .models_benefit import *  # noqa: E402, F403  (惠民资金 payments and their public query)
 from .models_feedback import *  # noqa: E402, F403  (feedback, the supervision committee)
 from .models_lists import *  # noqa: E402, F403  (the four lists, cases, decisions)

@@ -30,6 +30,8 @@ __all__ = [
     "InspectionSubject",
     "MeetingAttachment",
     "Problem",
+    "ProblemCategory",
+    "ProblemNote",
     "ProblemStatus",
 ]
 
@@ -288,6 +290,20 @@ class ProblemStatus(models.TextChoices):
     CLOSED = "closed", "已销号"
 
 
+class ProblemCategory(models.TextChoices):
+    ASSETS = "assets", "三资管理"
+    FINANCE = "finance", "财务收支"
+    CONTRACT = "contract", "合同管理"
+    BENEFIT = "benefit", "惠民资金"
+    PROJECT = "project", "工程项目"
+    DECISION = "decision", "村务决策"
+    OTHER = "other", "其他"
+
+
+# who filed a problem when no user did (the daily contract checks): ``raised_role``
+SYSTEM_ROLE = "system"
+
+
 class Problem(models.Model):
     """A row of the problem ledger (问题台账): what is wrong, who puts it right by when, and
     its closure (整改销号) with the evidence and who closed it.
@@ -302,15 +318,30 @@ class Problem(models.Model):
     source_type = models.CharField("来源类型", max_length=50)
     source_id = models.CharField("来源", max_length=40)
     description = models.TextField("问题描述")
+    category = models.CharField(
+        "问题类别", max_length=10, choices=ProblemCategory.choices, default=ProblemCategory.OTHER
+    )
+    # 佐证材料 as found when the problem was filed (what was seen, where)
+    evidence_found = models.TextField("佐证材料", blank=True)
     responsible = models.CharField("整改责任人", max_length=100)
     due_date = models.DateField("整改期限")
     status = models.CharField(
         "状态", max_length=12, choices=ProblemStatus.choices, default=ProblemStatus.OPEN
     )
+    # None: filed by the system (the daily contract checks)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="登记人", on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name="登记人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
+    # the role of who filed it (``supervisor``, ``township_staff``, ``discipline``) or
+    # ``system``: only that role closes it (the township or the committee for ``system``)
+    raised_role = models.CharField("提出角色", max_length=20, blank=True)
     created_at = models.DateTimeField("登记时间", auto_now_add=True)
+    # the latest progress report; every one is kept as a ProblemNote
     progress = models.TextField("整改情况", blank=True)
     started_at = models.DateTimeField("开始整改时间", null=True, blank=True)
     evidence = models.TextField("销号依据", blank=True)
@@ -341,3 +372,21 @@ class Problem(models.Model):
 
     def __str__(self) -> str:
         return self.description[:30]
+
+
+class ProblemNote(models.Model):
+    """One progress report on a problem (整改进展), kept: a later one does not replace it."""
+
+    problem = models.ForeignKey(Problem, on_delete=models.PROTECT, related_name="notes")
+    text = models.TextField("整改情况")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="报告人", on_delete=models.PROTECT, related_name="+"
+    )
+    at = models.DateTimeField("时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "整改进展"
+        ordering: ClassVar = ["problem", "at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.problem_id} #{self.pk}"

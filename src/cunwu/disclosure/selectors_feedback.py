@@ -411,3 +411,71 @@ def committee_warnings(village: Region) -> list[str]:
     if not any(m.position == CommitteePosition.CHAIR for m in serving):
         warnings.append("尚未登记主任")
     return warnings
+
+
+SOURCE_LABELS["assets.contract"] = "合同检查"
+
+
+@dataclass
+class ProblemCounts:
+    """How a village's (or a township's) problems stand: open (待整改), rectifying (整改中),
+    overdue (due date passed, not closed), closed on time and late."""
+
+    region: Region
+    open: int = 0
+    rectifying: int = 0
+    overdue: int = 0
+    closed_on_time: int = 0
+    closed_late: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.open + self.rectifying + self.closed_on_time + self.closed_late
+
+    def add(self, other: ProblemCounts) -> None:
+        self.open += other.open
+        self.rectifying += other.rectifying
+        self.overdue += other.overdue
+        self.closed_on_time += other.closed_on_time
+        self.closed_late += other.closed_late
+
+
+def problem_stats(
+    *, actor: Any, region: str = "", today: date | None = None
+) -> tuple[list[ProblemCounts], list[ProblemCounts]]:
+    """Counts per village and per township of the problems in scope (one grouped query);
+    a problem is closed on time when its closing day (local) is on or before its due date."""
+    from django.db.models import Count, F
+    from django.db.models.functions import TruncDate
+
+    today = today or timezone.localdate()
+    qs = _in_region(Problem.objects.filter(scope_q(actor, "disclosure.problem_view")), region)
+    closed = Q(status=ProblemStatus.CLOSED)
+    rows = (
+        qs.order_by()
+        .annotate(closed_day=TruncDate("closed_at"))
+        .values("village_id")
+        .annotate(
+            n_open=Count("pk", filter=Q(status=ProblemStatus.OPEN)),
+            n_rectifying=Count("pk", filter=Q(status=ProblemStatus.RECTIFYING)),
+            n_overdue=Count("pk", filter=~closed & Q(due_date__lt=today)),
+            n_on_time=Count("pk", filter=closed & Q(closed_day__lte=F("due_date"))),
+            n_late=Count("pk", filter=closed & Q(closed_day__gt=F("due_date"))),
+        )
+        .order_by("village_id")
+    )
+    rows = list(rows)
+    township_codes = {r["village_id"][:9] + "000" for r in rows}
+    regions = Region.objects.in_bulk([r["village_id"] for r in rows] + sorted(township_codes))
+    villages: list[ProblemCounts] = []
+    townships: dict[str, ProblemCounts] = {}
+    for r in rows:
+        counts = ProblemCounts(
+            region=regions[r["village_id"]], open=r["n_open"], rectifying=r["n_rectifying"],
+            overdue=r["n_overdue"], closed_on_time=r["n_on_time"], closed_late=r["n_late"],
+        )  # fmt: skip
+        villages.append(counts)
+        code = r["village_id"][:9] + "000"
+        if code in regions:
+            townships.setdefault(code, ProblemCounts(region=regions[code])).add(counts)
+    return villages, [townships[c] for c in sorted(townships)]

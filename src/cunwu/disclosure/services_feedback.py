@@ -23,17 +23,19 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from cunwu.accounts.permissions import require
+from cunwu.accounts.models import Role, RoleAssignment
+from cunwu.accounts.permissions import PERMISSIONS, require
 from cunwu.core import workdays
 from cunwu.core.crypto import encrypt_text
 from cunwu.core.errors import ApplicationError
 from cunwu.core.formatting import mask_phone, normalize_phone
-from cunwu.core.models import Region, RegionLevel
+from cunwu.core.models import Region, RegionLevel, code_prefix
 from cunwu.core.services.audit import audit_append
 
 from . import content
 from .models_feedback import (
     OPEN_FEEDBACK,
+    SYSTEM_ROLE,
     CommitteeMeeting,
     CommitteeMember,
     CommitteePosition,
@@ -45,6 +47,8 @@ from .models_feedback import (
     InspectionSubject,
     MeetingAttachment,
     Problem,
+    ProblemCategory,
+    ProblemNote,
     ProblemStatus,
 )
 from .selectors_feedback import (
@@ -520,6 +524,56 @@ def inspection_record(
 # ---------------------------------------------------------------- the problem ledger
 
 
+# the roles that file problems, highest first: a user holding several files as the highest
+RAISING_ROLES: tuple[str, ...] = (Role.TOWNSHIP_STAFF, Role.DISCIPLINE, Role.SUPERVISOR)
+# who closes a problem the system filed (the daily contract checks)
+SYSTEM_CLOSERS: tuple[str, ...] = (Role.TOWNSHIP_STAFF, Role.SUPERVISOR)
+
+
+def roles_over(actor: Any, village: Region | str, perm: str) -> set[str]:
+    """The roles ``actor`` holds over ``village`` that carry ``perm``."""
+    if not getattr(actor, "is_authenticated", False):
+        return set()
+    code = village if isinstance(village, str) else village.code
+    rows = RoleAssignment.objects.filter(user=actor, role__in=PERMISSIONS[perm]).values_list(
+        "role", "region_id", "region__level"
+    )
+    return {role for role, region, level in rows if code.startswith(code_prefix(region, level))}
+
+
+def raising_role(actor: Any, village: Region) -> str:
+    """The role a problem filed by ``actor`` is raised under (``system`` for no actor)."""
+    if actor is None:
+        return SYSTEM_ROLE
+    held = roles_over(actor, village, "disclosure.problem_record")
+    for role in RAISING_ROLES:
+        if role in held:
+            return str(role)
+    return str(Role.TOWNSHIP_STAFF) if getattr(actor, "is_superuser", False) else ""
+
+
+def role_label(role: str) -> str:
+    if role == SYSTEM_ROLE:
+        return "系统自动检查"
+    return str(dict(Role.choices).get(role, role or "—"))
+
+
+def may_close(actor: Any, problem: Problem) -> bool:
+    """销号 by the role that raised it: a problem raised by the township is closed by the
+    township; one the system filed by the township or the committee. Problems from before
+    ``raised_role`` was kept are closed by any who record problems there."""
+    if not getattr(actor, "is_authenticated", False):
+        return False
+    if actor.is_superuser:
+        return True
+    held = roles_over(actor, problem.village_id, "disclosure.problem_record")
+    if not problem.raised_role:
+        return bool(held)
+    if problem.raised_role == SYSTEM_ROLE:
+        return bool(held & set(SYSTEM_CLOSERS))
+    return problem.raised_role in held
+
+
 @transaction.atomic
 def problem_create(
     *,
@@ -530,28 +584,43 @@ def problem_create(
     description: str,
     responsible: str,
     due_date: date,
+    category: str = ProblemCategory.OTHER,
+    evidence_found: str = "",
+    today: date | None = None,
 ) -> Problem:
     """A row of the problem ledger. Other modules (三资) file their own findings here with
-    their ``source_type`` (e.g. ``assets.contract``)."""
-    require(actor, "disclosure.problem_record", village)
+    their ``source_type`` (e.g. ``assets.contract``). ``actor=None`` is the system (the daily
+    contract checks): it needs no permission and is recorded as ``raised_role="system"``; a
+    user needs ``disclosure.problem_record`` over the village."""
+    if actor is not None:
+        require(actor, "disclosure.problem_record", village)
     _village(village)
     source_type = source_type.strip()[:50]
     if not source_type or not str(source_id).strip():
         raise ApplicationError("problem_source", "问题须注明来源", field="source")
+    if category not in ProblemCategory.values:
+        raise ApplicationError("problem_category", "请选择问题类别", field="category")
     description = _clean_text(description, field="description", label="问题描述")
+    evidence_found = (
+        _clean_text(evidence_found, field="evidence_found", label="佐证材料", limit=20_000)
+        if evidence_found.strip()
+        else ""
+    )
     responsible = " ".join(responsible.split())[:100]
     if not responsible:
         raise ApplicationError("problem_responsible", "请填写整改责任人", field="responsible")
-    if due_date < timezone.localdate():
+    if due_date < (today or timezone.localdate()):
         raise ApplicationError("problem_due", "整改期限不能早于今天", field="due_date")
+    role = raising_role(actor, village)
     problem = Problem.objects.create(
         village=village, source_type=source_type, source_id=str(source_id)[:40],
         description=description, responsible=responsible, due_date=due_date, created_by=actor,
+        category=category, evidence_found=evidence_found, raised_role=role,
     )  # fmt: skip
     audit_append(
         actor=actor, region=village, action="disclosure.problem_create", obj=problem,
         payload={"source": f"{source_type}:{problem.source_id}", "responsible": responsible,
-                 "due_date": due_date.isoformat()},
+                 "due_date": due_date.isoformat(), "category": category, "raised_role": role},
     )  # fmt: skip
     return problem
 
@@ -587,9 +656,10 @@ def problem_start(*, actor: Any, problem: Problem, progress: str) -> Problem:
     if not updated:
         raise ApplicationError("problem_closed", "该问题已销号", status=409)
     problem.refresh_from_db()
+    note = ProblemNote.objects.create(problem=problem, text=progress, author=actor)
     audit_append(
         actor=actor, region=problem.village, action="disclosure.problem_progress", obj=problem,
-        payload={"status": problem.status},
+        payload={"status": problem.status, "note": note.pk},
     )  # fmt: skip
     return problem
 
@@ -597,8 +667,21 @@ def problem_start(*, actor: Any, problem: Problem, progress: str) -> Problem:
 @transaction.atomic
 def problem_close(*, actor: Any, problem: Problem, evidence: str) -> Problem:
     """整改销号: those who check (the committee, the township), with the evidence it was put
-    right; a closed problem stays in the ledger."""
+    right, and only the role that raised it (:func:`may_close`); a closed problem stays in the
+    ledger."""
     require(actor, "disclosure.problem_record", problem.village)
+    problem = Problem.objects.select_related("village").get(pk=problem.pk)
+    if not may_close(actor, problem):
+        closers = (
+            "乡镇干部或村务监督委员会"
+            if problem.raised_role == SYSTEM_ROLE
+            else role_label(problem.raised_role)
+        )
+        raise ApplicationError(
+            "problem_close_role",
+            f"该问题由{role_label(problem.raised_role)}提出，须由{closers}销号",
+            status=403,
+        )
     evidence = _clean_text(evidence, field="evidence", label="销号依据")
     updated = Problem.objects.filter(
         Q(pk=problem.pk) & ~Q(status=ProblemStatus.CLOSED)

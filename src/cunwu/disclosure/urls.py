@@ -1,6 +1,6 @@
 from django.urls import URLPattern, URLResolver, include, path
 
-from . import urls_feedback, urls_lists, views, views_render
+from . import urls_benefit, urls_feedback, urls_lists, views, views_render
 
 app_name = "disclosure"
 urlpatterns: list[URLPattern | URLResolver] = [
@@ -38,4 +38,5 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("<int:pk>/broadcast.txt", views_render.broadcast_txt, name="broadcast_txt"),
     path("", include(urls_feedback.urlpatterns)),
     path("", include(urls_lists.urlpatterns)),
+    path("", include(urls_benefit.urlpatterns)),
 ]

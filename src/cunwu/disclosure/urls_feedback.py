@@ -44,6 +44,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
         name="inspection_create",
     ),
     path("problems/", views.problem_list, name="problem_list"),
+    path("problems/stats/", views.problem_stats, name="problem_stats"),
     path("problems/<int:pk>/", views.problem_detail, name="problem_detail"),
     path("problems/<int:pk>/progress/", views.problem_progress, name="problem_progress"),
     path("problems/<int:pk>/close/", views.problem_close, name="problem_close"),

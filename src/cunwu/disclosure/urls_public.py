@@ -2,7 +2,7 @@
 
 from django.urls import URLPattern, URLResolver, include, path
 
-from . import urls_feedback, urls_lists, views_public, views_render
+from . import urls_benefit, urls_feedback, urls_lists, views_public, views_render
 
 app_name = "portal"
 urlpatterns: list[URLPattern | URLResolver] = [
@@ -18,6 +18,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     ),
     path("feedback/", include(urls_feedback.public_urlpatterns)),
     path("case/", include(urls_lists.public_urlpatterns)),
+    path("benefits/", include(urls_benefit.public_urlpatterns)),
     path("notice/<int:pk>/render/<str:kind>/", views_render.portal_rendering, name="rendering"),
     path(
         "notice/<int:pk>/render/<str:kind>/progress/",

@@ -657,6 +657,8 @@ def problem_detail(request: HttpRequest, pk: int) -> HttpResponse:
         source_url = reverse("disclosure:inspection_detail", args=[problem.source_id])
     elif problem.source_type == "disclosure.feedback":
         source_url = reverse("disclosure:feedback_detail", args=[problem.source_id])
+    elif problem.source_type == "assets.contract" and problem.source_id.isdigit():
+        source_url = reverse("assets:contract_detail", args=[int(problem.source_id)])
     is_open = problem.status != ProblemStatus.CLOSED
     context = {
         "problem": problem,
@@ -664,7 +666,9 @@ def problem_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "source_url": source_url,
         "can_progress": is_open
         and has_perm_in(user, "disclosure.problem_rectify", problem.village),
-        "can_close": is_open and has_perm_in(user, "disclosure.problem_record", problem.village),
+        "can_close": is_open and services.may_close(user, problem),
+        "notes": list(problem.notes.select_related("author")),
+        "raised_role": services.role_label(problem.raised_role) if problem.raised_role else "",
         "progress_form": ProgressForm(initial={"progress": problem.progress}),
         "close_form": CloseProblemForm(),
         "today": timezone.localdate(),
@@ -706,3 +710,34 @@ def problem_close(request: HttpRequest, pk: int) -> HttpResponse:
         ),
         "已销号",
     )  # fmt: skip
+
+
+@login_required
+@require_GET
+def problem_stats(request: HttpRequest) -> HttpResponse:
+    """问题台账统计: open, rectifying, overdue, closed on time and late, per village and per
+    township, for township and county staff (and whoever reads the ledger), with export."""
+    user = request.user
+    _need(user, "disclosure.problem_view")
+    params = get_params(request, "region", "format", strip=True)
+    villages, townships = selectors.problem_stats(actor=user, region=params["region"])
+    header = ["区划", "待整改", "整改中", "逾期未销号", "按期销号", "逾期销号", "合计"]
+
+    def cells(c: Any) -> list[Any]:
+        return [c.region.name, c.open, c.rectifying, c.overdue, c.closed_on_time,
+                c.closed_late, c.total]  # fmt: skip
+
+    if params["format"] == "xlsx":
+        from cunwu.core.spreadsheets import xlsx_response
+
+        return xlsx_response("问题台账统计", [
+            ("按乡镇", header, [cells(c) for c in townships]),
+            ("按村", header, [cells(c) for c in villages]),
+        ])  # fmt: skip
+    context = {
+        "villages": villages, "townships": townships, "params": params,
+        "regions": regions_in_scope(user, "disclosure.problem_view", level=RegionLevel.TOWNSHIP)[
+            :200
+        ],
+    }  # fmt: skip
+    return render(request, "disclosure/committee/problem_stats.html", context)
