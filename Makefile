@@ -53,3 +53,4 @@ bench: install-dev
 	.venv/bin/python bench/import_persons.py
 	.venv/bin/python bench/public_portal.py
 	.venv/bin/python bench/redemption.py
+	.venv/bin/python bench/county_finance.py

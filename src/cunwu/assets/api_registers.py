@@ -7,15 +7,19 @@ come out as 分 integers; what lies outside the caller's villages is 404."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from django.http import HttpRequest
 from ninja import Query, Router, Schema
+from ninja.files import UploadedFile
+from ninja.params.functions import File as FileParam
 from ninja.responses import Status
 from pydantic import Field
 
 from cunwu.api.schemas import ERRORS, Date, Page, PageParams, Text, paginate
+from cunwu.core.errors import ApplicationError
 
+from . import sheets_registers as sheets
 from .models import Asset, AssetFile, InventoryCampaign, InventoryLine
 from .selectors import registers as selectors
 from .services import registers as services
@@ -300,6 +304,72 @@ def asset_create(request: HttpRequest, body: AssetIn) -> Status[dict[str, Any]]:
         ),
     )  # fmt: skip
     return Status(201, _one_asset(request, asset.pk))
+
+
+class ImportParams(Schema):
+    village: Text = Field(pattern=r"^\d{12}$", description="村的区划代码")
+    dry_run: bool = Field(False, description="true：只校验不导入")
+
+
+class ImportCategoryOut(Schema):
+    category: str
+    label: str
+    count: int
+    book_value_fen: int
+
+
+class ImportOut(Schema):
+    village: str
+    dry_run: bool
+    imported: bool
+    count: int = Field(description="台账条数")
+    original_value_fen: int
+    book_value_fen: int
+    categories: list[ImportCategoryOut]
+    numbers: list[str] = Field(description="各条台账的编号（按行序）")
+
+
+@router.post(
+    "/registers/import",
+    response={200: ImportOut, 201: ImportOut, **ERRORS},
+    summary="导入资产资源台账（multipart：file）",
+    description=(
+        "表头按导入模板：台账编号、类别、名称、坐落位置、面积或数量、单位、原值（元）、"
+        "账面价值（元）、参考年租金（元）、取得日期、取得方式、使用状态、备注。"
+        "`dry_run=true` 只校验（200），否则导入（201）。有任何错误时不导入，返回 422，"
+        "`errors` 列出每处错误的 row、column、message、value。"
+    ),
+)
+def asset_import(
+    request: HttpRequest,
+    params: Query[ImportParams],
+    file: Annotated[UploadedFile, FileParam(..., description="xlsx 或 csv（UTF-8 或 GBK）")],
+) -> Status[dict[str, Any]]:
+    village = selectors.village_get(actor=request.user, code=params.village)
+    if (file.size or 0) > sheets.MAX_UPLOAD_BYTES:
+        raise ApplicationError("import_too_big", "文件不能超过8MB", field="file")
+    result = services.assets_import(
+        actor=request.user, village=village, file_name=file.name or "", data=file.read(),
+        dry_run=params.dry_run,
+    )  # fmt: skip
+    if not result.ok:
+        errors = [
+            {"row": r, "column": c, "message": m, "value": v} for r, c, m, v in result.errors[:1000]
+        ]
+        first = sheets.describe(result.errors[0])
+        return Status(422, {
+            "code": "assets_import_rows",
+            "message": f"共{len(result.errors)}处错误，未导入任何台账：{first}",
+            "field": "file",
+            "errors": errors,
+        })  # fmt: skip
+    body = {
+        "village": village.code, "dry_run": params.dry_run, "imported": result.imported,
+        "count": result.count, "original_value_fen": result.original_value_fen,
+        "book_value_fen": result.book_value_fen, "categories": result.categories(),
+        "numbers": [li.number for li in result.lines],
+    }  # fmt: skip
+    return Status(201 if result.imported else 200, body)
 
 
 @router.get("/registers/{int:pk}", response={200: AssetOut, **ERRORS}, summary="台账详情")

@@ -182,24 +182,32 @@ def overview(request: HttpRequest, query: Query[OverviewQuery]) -> dict[str, Any
     data = selectors.overview(region, query.year or today.year, today)
     r, a, p = data.registers, data.aging, data.problems
     return {
-        "region": _region(region), "year": data.year,
+        "region": _region(region),
+        "year": data.year,
         "registers": {
-            "rows": [vars(x) for x in r.rows], "by_class": [_tally(t) for t in r.by_class],
-            "by_status": [_tally(t) for t in r.by_status], "count": r.count,
-            "book_value_fen": r.book_value_fen, "original_value_fen": r.original_value_fen,
+            "rows": [vars(x) for x in r.rows],
+            "by_class": [_tally(t) for t in r.by_class],
+            "by_status": [_tally(t) for t in r.by_status],
+            "count": r.count,
+            "book_value_fen": r.book_value_fen,
+            "original_value_fen": r.original_value_fen,
         },
         "contract_income": vars(data.income),
         "receivables_aging": {
-            "buckets": [vars(b) for b in a.buckets], "count": a.count,
-            "outstanding_fen": a.outstanding_fen, "overdue_fen": a.overdue_fen,
+            "buckets": [vars(b) for b in a.buckets],
+            "count": a.count,
+            "outstanding_fen": a.outstanding_fen,
+            "overdue_fen": a.overdue_fen,
         },
         "problems": {
-            "by_status": [_tally(t) for t in p.by_status], "overdue": p.overdue,
-            "opened_in_year": p.opened_in_year, "closed_in_year": p.closed_in_year,
+            "by_status": [_tally(t) for t in p.by_status],
+            "overdue": p.overdue,
+            "opened_in_year": p.opened_in_year,
+            "closed_in_year": p.closed_in_year,
         },
         "months": [vars(m) for m in data.months],
         "children": [{**vars(c), "region": _region(c.region)} for c in data.children],
-    }  # fmt: skip
+    }
 
 
 @router.get("/reports/monthly", response={200: MonthlyOut, **ERRORS}, summary="月度资金汇总")
@@ -219,9 +227,12 @@ def monthly(request: HttpRequest, query: Query[MonthlyQuery]) -> dict[str, Any]:
         )
     data = selectors.monthly_summary(region, year, month)
     return {
-        "region": _region(region), "year": year, "month": month,
-        "rows": [vars(r) for r in data.rows], "totals": vars(data.totals),
-    }  # fmt: skip
+        "region": _region(region),
+        "year": year,
+        "month": month,
+        "rows": [vars(r) for r in data.rows],
+        "totals": vars(data.totals),
+    }
 
 
 @router.post(

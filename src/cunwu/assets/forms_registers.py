@@ -138,12 +138,11 @@ class ReconcileForm(forms.Form):
 
 class ImportForm(forms.Form):
     file = forms.FileField(
-        label="台账表格", help_text="xlsx或csv，表头按模板；有任何错误则整表不导入"
+        label="台账表格（xlsx或csv）",
+        help_text="表头按模板；csv可为UTF-8或GBK编码；不超过8MB；有任何错误则整表不导入",
+        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.csv"}),
     )
 
-    def __init__(self, *args: Any, villages: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["village"] = forms.ModelChoiceField(
-            label="村", queryset=villages, to_field_name="code", empty_label=None
-        )
-        self.order_fields(["village"])
+
+class ImportConfirmForm(forms.Form):
+    token = forms.CharField(max_length=64, widget=forms.HiddenInput)

@@ -7,6 +7,11 @@ from . import views_registers as views
 urlpatterns: list[URLPattern | URLResolver] = [
     path("registers/", views.asset_list, name="asset_list"),
     path("registers/new/", views.asset_create, name="asset_create"),
+    path("registers/import/", views.import_pick, name="import_pick"),
+    path("registers/import/<str:code>/", views.asset_import, name="asset_import"),
+    path("registers/import/<str:code>/template/", views.import_template, name="import_template"),
+    path("registers/import/<str:code>/errors/", views.import_errors, name="import_errors"),
+    path("registers/import/<str:code>/confirm/", views.import_confirm, name="import_confirm"),
     path("registers/<int:pk>/", views.asset_detail, name="asset_detail"),
     path("registers/<int:pk>/edit/", views.asset_edit, name="asset_edit"),
     path("registers/<int:pk>/files/new/", views.asset_file_add, name="asset_file_add"),

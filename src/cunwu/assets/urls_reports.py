@@ -7,7 +7,5 @@ from . import views_reports as views
 urlpatterns: list[URLPattern | URLResolver] = [
     path("reports/", views.report, name="report"),
     path("reports/monthly/", views.monthly, name="report_monthly"),
-    path(
-        "reports/<str:code>/<int:year>/publish/", views.publish_year, name="report_publish_year"
-    ),
+    path("reports/<str:code>/<int:year>/publish/", views.publish_year, name="report_publish_year"),
 ]

@@ -1,17 +1,19 @@
 """Pages of the registers (底数要清) under /assets/: the register with its search, filters and
-export; an entry with its values, files, contracts, disposal and history; the forms that create,
-change, attach and dispose; the yearly inventory (清产核资) from its start through the count on
-a phone to its close and disclosure. Thin: selectors read, services write, an
-``ApplicationError`` becomes a form error with nothing changed; out of scope is 404."""
+export, and its spreadsheet import (台账导入); an entry with its values, files, contracts,
+disposal and history; the forms that create, change, attach and dispose; the yearly inventory
+(清产核资) from its start through the count on a phone to its close and disclosure. Thin:
+selectors read, services write, an ``ApplicationError`` becomes a form error with nothing
+changed; out of scope is 404."""
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -22,13 +24,16 @@ from cunwu.core.audit_labels import ACTION_LABELS, PAYLOAD_LABELS
 from cunwu.core.errors import ApplicationError, apply_error
 from cunwu.core.formatting import format_date, format_fen
 from cunwu.core.listing import get_params, paginate, parse_int
-from cunwu.core.spreadsheets import xlsx_response
+from cunwu.core.spreadsheets import XLSX_CONTENT_TYPE, attachment, xlsx_response
 
+from . import sheets_registers as sheets
 from .forms_registers import (
     AssetForm,
     CountForm,
     DisposalForm,
     FileForm,
+    ImportConfirmForm,
+    ImportForm,
     ReconcileForm,
     StartForm,
     SurplusForm,
@@ -506,3 +511,135 @@ def campaign_close(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def campaign_publish(request: HttpRequest, pk: int) -> HttpResponse:
     return _campaign_action(request, pk, "publish")
+
+
+# ---------------------------------------------------------------- import (台账导入)
+
+SHOWN_ERRORS = 200
+SHOWN_LINES = 500
+
+
+def _import_key(village: Any) -> str:
+    return f"assets_import:{village.code}"
+
+
+def _import_village(request: HttpRequest, code: str) -> Any:
+    """The village of an import page: out of the viewer's scope is 404, a viewer who may not
+    manage its register is 403."""
+    village = selectors.village_get(actor=request.user, code=code)
+    _manage(request.user, village)
+    return village
+
+
+@login_required
+@require_GET
+def import_pick(request: HttpRequest) -> HttpResponse:
+    """导入台账: the villages whose register the user manages (one: straight to its page)."""
+    villages = list(selectors.asset_villages(request.user, "assets.manage")[:500])
+    if not villages:
+        raise PermissionDenied("没有权限管理三资台账")
+    if len(villages) == 1:
+        return redirect("assets:asset_import", villages[0].code)
+    return render(request, "assets/registers/import_pick.html", {"villages": villages})
+
+
+@login_required
+@require_GET
+def import_template(request: HttpRequest, code: str) -> HttpResponse:
+    village = _import_village(request, code)
+    response = HttpResponse(sheets.template_bytes(), content_type=XLSX_CONTENT_TYPE)
+    return attachment(response, f"资产资源台账导入模板-{village.name}.xlsx")
+
+
+@login_required
+@require_GET
+def import_errors(request: HttpRequest, code: str) -> HttpResponse:
+    """The error report of the last upload checked (kept in the session, not the file)."""
+    village = _import_village(request, code)
+    errors = (request.session.get(_import_key(village)) or {}).get("errors")
+    if not errors:
+        raise Http404("没有错误报告")
+    response = HttpResponse(
+        sheets.error_report_bytes(tuple(e) for e in errors), content_type=XLSX_CONTENT_TYPE
+    )
+    return attachment(response, f"台账导入错误报告-{village.name}.xlsx")
+
+
+@login_required
+@require_http_methods(GET_POST)
+def asset_import(request: HttpRequest, code: str) -> HttpResponse:
+    """Upload the filled-in template: every row is checked; the errors (row and column) are
+    listed, or a preview of what will be entered. The checked rows (not the file) wait in the
+    session for the confirmation, which checks them again and saves them all or none."""
+    village = _import_village(request, code)
+    key = _import_key(village)
+    form = ImportForm(request.POST or None, request.FILES or None)
+    result: services.ImportResult | None = None
+    token = ""
+    if request.method == "POST" and form.is_valid():
+        request.session.pop(key, None)
+        upload = form.cleaned_data["file"]
+        try:
+            if (upload.size or 0) > sheets.MAX_UPLOAD_BYTES:
+                raise ApplicationError("import_too_big", "文件不能超过8MB", field="file")
+            name = str(upload.name or "")
+            sheet = sheets.read_sheet(name, upload.read())
+            result = services.assets_import_rows(
+                actor=request.user, village=village, file_name=name,
+                header_row=sheet.header_row, header=sheet.header, rows=sheet.rows, dry_run=True,
+            )  # fmt: skip
+        except ApplicationError as exc:
+            apply_error(form, exc)
+        else:
+            token = secrets.token_urlsafe(16) if result.ok else ""
+            request.session[key] = {
+                "token": token,
+                "file_name": name[:200],
+                "header_row": sheet.header_row,
+                "header": sheet.header if result.ok else [],
+                "rows": [[n, values] for n, values in sheet.rows] if result.ok else [],
+                "errors": [list(e) for e in result.errors[:20_000]],
+            }
+    context = {
+        "village": village, "form": form, "result": result,
+        "errors": result.errors[:SHOWN_ERRORS] if result else [],
+        "more_errors": max(len(result.errors) - SHOWN_ERRORS, 0) if result else 0,
+        "lines": result.lines[:SHOWN_LINES] if result else [],
+        "more_lines": max(len(result.lines) - SHOWN_LINES, 0) if result else 0,
+        "confirm": ImportConfirmForm(initial={"token": token}),
+        "columns": sheets.HEADERS,
+    }  # fmt: skip
+    return render(request, "assets/registers/import.html", context)
+
+
+@login_required
+@require_POST
+def import_confirm(request: HttpRequest, code: str) -> HttpResponse:
+    village = _import_village(request, code)
+    key = _import_key(village)
+    stored = request.session.get(key) or {}
+    form = ImportConfirmForm(request.POST)
+    token = form.cleaned_data["token"] if form.is_valid() else ""
+    if not token or token != stored.get("token"):
+        messages.error(request, "预览已失效，请重新上传文件")
+        return redirect("assets:asset_import", village.code)
+    try:
+        result = services.assets_import_rows(
+            actor=request.user, village=village, file_name=stored["file_name"],
+            header_row=stored["header_row"], header=stored["header"],
+            rows=[(n, values) for n, values in stored["rows"]],
+        )  # fmt: skip
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+        return redirect("assets:asset_import", village.code)
+    if not result.imported:
+        request.session[key] = {"token": "", "errors": [list(e) for e in result.errors]}
+        errors = "；".join(sheets.describe(e) for e in result.errors[:5])
+        messages.error(request, f"确认时发现{len(result.errors)}处错误，未导入任何台账：{errors}")
+        return redirect("assets:asset_import", village.code)
+    request.session.pop(key, None)
+    messages.success(
+        request,
+        f"已导入{result.count}条台账，账面价值合计{format_fen(result.book_value_fen)}元",
+    )
+    return redirect(reverse("assets:asset_list") + f"?region={village.code}")

@@ -53,11 +53,14 @@ def parse_year(raw: str, today: date) -> int:
 def parse_month(raw: str, today: date) -> tuple[int, int]:
     """``2026-11`` (what ``<input type="month">`` sends); anything else is this month."""
     parts = raw.split("-")
-    if len(parts) == 2:  # noqa: PLR2004 (year and month)
+    if len(parts) == 2:
         year, month = parse_int(parts[0]), parse_int(parts[1])
-        if year is not None and month is not None and selectors.MIN_YEAR <= year <= (
-            selectors.MAX_YEAR
-        ) and 1 <= month <= 12:  # noqa: PLR2004
+        if (
+            year is not None
+            and month is not None
+            and selectors.MIN_YEAR <= year <= (selectors.MAX_YEAR)
+            and 1 <= month <= 12
+        ):
             return year, month
     return today.year, today.month
 
@@ -65,30 +68,89 @@ def parse_month(raw: str, today: date) -> tuple[int, int]:
 # ---------------------------------------------------------------- overview
 
 
-REGISTER_HEADER = ["类别", "资产类别", "使用状态", "单位", "项数", "面积或数量", "原值（元）",
-                   "账面价值（元）"]  # fmt: skip
-IDLE_HEADER = ["村", "台账编号", "名称", "类别", "坐落位置", "面积或数量", "单位", "使用状态",
-               "账面价值（元）"]  # fmt: skip
-OVERDUE_HEADER = ["村", "合同编号", "合同名称", "款项", "应收日期", "逾期天数", "应收（元）",
-                  "已收（元）", "未收（元）"]  # fmt: skip
-CHILD_HEADER = ["区划", "资产资源（项）", "账面价值（元）", "闲置（项）", "履行中合同（份）",
-                "年租金（元）", "逾期未收（元）", "未销号问题（件）"]  # fmt: skip
+REGISTER_HEADER = [
+    "类别",
+    "资产类别",
+    "使用状态",
+    "单位",
+    "项数",
+    "面积或数量",
+    "原值（元）",
+    "账面价值（元）",
+]
+IDLE_HEADER = [
+    "村",
+    "台账编号",
+    "名称",
+    "类别",
+    "坐落位置",
+    "面积或数量",
+    "单位",
+    "使用状态",
+    "账面价值（元）",
+]
+OVERDUE_HEADER = [
+    "村",
+    "合同编号",
+    "合同名称",
+    "款项",
+    "应收日期",
+    "逾期天数",
+    "应收（元）",
+    "已收（元）",
+    "未收（元）",
+]
+CHILD_HEADER = [
+    "区划",
+    "资产资源（项）",
+    "账面价值（元）",
+    "闲置（项）",
+    "履行中合同（份）",
+    "年租金（元）",
+    "逾期未收（元）",
+    "未销号问题（件）",
+]
 
 
 def idle_cells(a: Asset) -> list[Any]:
-    return [a.village.name, a.number, a.name, a.get_category_display(), a.location,
-            str(a.quantity), a.unit, a.get_status_display(), format_fen(a.book_value_fen)]  # fmt: skip
+    return [
+        a.village.name,
+        a.number,
+        a.name,
+        a.get_category_display(),
+        a.location,
+        str(a.quantity),
+        a.unit,
+        a.get_status_display(),
+        format_fen(a.book_value_fen),
+    ]
 
 
 def overdue_cells(r: Receivable, today: date) -> list[Any]:
-    return [r.village.name, r.contract.number, r.contract.title, r.label, format_date(r.due_date),
-            (today - r.due_date).days, format_fen(r.amount_fen), format_fen(r.paid_fen),
-            format_fen(r.outstanding_fen)]  # fmt: skip
+    return [
+        r.village.name,
+        r.contract.number,
+        r.contract.title,
+        r.label,
+        format_date(r.due_date),
+        (today - r.due_date).days,
+        format_fen(r.amount_fen),
+        format_fen(r.paid_fen),
+        format_fen(r.outstanding_fen),
+    ]
 
 
 def child_cells(c: selectors.ChildRow) -> list[Any]:
-    return [c.region.name, c.assets, format_fen(c.book_value_fen), c.idle, c.contracts,
-            format_fen(c.annual_price_fen), format_fen(c.overdue_fen), c.open_problems]  # fmt: skip
+    return [
+        c.region.name,
+        c.assets,
+        format_fen(c.book_value_fen),
+        c.idle,
+        c.contracts,
+        format_fen(c.annual_price_fen),
+        format_fen(c.overdue_fen),
+        c.open_problems,
+    ]
 
 
 def overview_sheets(data: selectors.Overview) -> list[Sheet]:
@@ -96,27 +158,54 @@ def overview_sheets(data: selectors.Overview) -> list[Sheet]:
     prefix = data.region.prefix
     r = data.registers
     register_rows: list[list[Any]] = [
-        [x.class_label, x.category_label, x.status_label, x.unit, x.count, str(x.quantity),
-         format_fen(x.original_value_fen), format_fen(x.book_value_fen)]
+        [
+            x.class_label,
+            x.category_label,
+            x.status_label,
+            x.unit,
+            x.count,
+            str(x.quantity),
+            format_fen(x.original_value_fen),
+            format_fen(x.book_value_fen),
+        ]
         for x in r.rows
-    ]  # fmt: skip
-    register_rows.append(["合计（不含已处置）", "", "", "", r.count, "",
-                          format_fen(r.original_value_fen), format_fen(r.book_value_fen)])  # fmt: skip
+    ]
+    register_rows.append(
+        [
+            "合计（不含已处置）",
+            "",
+            "",
+            "",
+            r.count,
+            "",
+            format_fen(r.original_value_fen),
+            format_fen(r.book_value_fen),
+        ]
+    )
     idle = [idle_cells(a) for a in selectors.idle_list(prefix)[:EXPORT_LIMIT]]
     i = data.income
-    income = [["履行中合同", i.active_count, format_fen(i.annual_price_fen)],
-              [f"{data.year}年发包及上交收入", "", format_fen(i.received_fen)]]  # fmt: skip
-    aging: list[list[Any]] = [[b.label, b.count, format_fen(b.outstanding_fen)]
-                              for b in data.aging.buckets]  # fmt: skip
+    income: list[list[Any]] = [
+        ["履行中合同", i.active_count, format_fen(i.annual_price_fen)],
+        [f"{data.year}年发包及上交收入", "", format_fen(i.received_fen)],
+    ]
+    aging: list[list[Any]] = [
+        [b.label, b.count, format_fen(b.outstanding_fen)] for b in data.aging.buckets
+    ]
     aging.append(["合计", data.aging.count, format_fen(data.aging.outstanding_fen)])
-    overdue = [overdue_cells(x, data.today)
-               for x in selectors.overdue_list(prefix, data.today)[:EXPORT_LIMIT]]  # fmt: skip
+    overdue = [
+        overdue_cells(x, data.today)
+        for x in selectors.overdue_list(prefix, data.today)[:EXPORT_LIMIT]
+    ]
     p = data.problems
     problems: list[list[Any]] = [[t.label, t.count] for t in p.by_status]
-    problems += [["逾期未整改", p.overdue], [f"{data.year}年新发现", p.opened_in_year],
-                 [f"{data.year}年销号", p.closed_in_year]]  # fmt: skip
-    months: list[list[Any]] = [[f"{m.month}月", format_fen(m.income_fen), format_fen(m.expense_fen)]
-                               for m in data.months]  # fmt: skip
+    problems += [
+        ["逾期未整改", p.overdue],
+        [f"{data.year}年新发现", p.opened_in_year],
+        [f"{data.year}年销号", p.closed_in_year],
+    ]
+    months: list[list[Any]] = [
+        [f"{m.month}月", format_fen(m.income_fen), format_fen(m.expense_fen)] for m in data.months
+    ]
     months.append(["合计", format_fen(data.year_income_fen), format_fen(data.year_expense_fen)])
     sheets: list[Sheet] = [
         ("台账汇总", REGISTER_HEADER, register_rows),
@@ -148,21 +237,28 @@ def report(request: HttpRequest) -> HttpResponse:
     is_village = region.level == RegionLevel.VILLAGE
     published = selectors.year_summary_notice(region, year) if is_village else None
     context = {
-        "region": region, "data": data, "year": year, "years": range(today.year, today.year - 6, -1),
+        "region": region,
+        "data": data,
+        "year": year,
+        "years": range(today.year, today.year - 6, -1),
         "charts": selectors.chart_data(data),
         "idle": list(selectors.idle_list(region.prefix)[:IDLE_ON_PAGE]),
         "overdue": [
             (r, (today - r.due_date).days)
             for r in selectors.overdue_list(region.prefix, today)[:OVERDUE_ON_PAGE]
         ],
-        "idle_limit": IDLE_ON_PAGE, "overdue_limit": OVERDUE_ON_PAGE,
-        "is_village": is_village, "published": published,
-        "can_publish": is_village and published is None and year <= today.year
+        "idle_limit": IDLE_ON_PAGE,
+        "overdue_limit": OVERDUE_ON_PAGE,
+        "is_village": is_village,
+        "published": published,
+        "can_publish": is_village
+        and published is None
+        and year <= today.year
         and has_perm_in(user, "assets.manage", region)
         and has_perm_in(user, "disclosure.publish", region),
         "month_value": f"{today.year:04d}-{today.month:02d}",
         "made_on": format_date(today),
-    }  # fmt: skip
+    }
     return render(request, "assets/reports/overview.html", context)
 
 
@@ -183,14 +279,31 @@ def publish_year(request: HttpRequest, code: str, year: int) -> HttpResponse:
 # ---------------------------------------------------------------- monthly summary
 
 
-MONTHLY_HEADER = ["区划代码", "村", "月初余额（元）", "本月收入（元）", "本月支出（元）",
-                  "本月收款合计（元）", "本月付款合计（元）", "月末余额（元）", "本月笔数"]  # fmt: skip
+MONTHLY_HEADER = [
+    "区划代码",
+    "村",
+    "月初余额（元）",
+    "本月收入（元）",
+    "本月支出（元）",
+    "本月收款合计（元）",
+    "本月付款合计（元）",
+    "月末余额（元）",
+    "本月笔数",
+]
 
 
 def monthly_cells(r: selectors.VillageMonth) -> list[Any]:
-    return [r.code, r.name, format_fen(r.opening_fen), format_fen(r.income_fen),
-            format_fen(r.expense_fen), format_fen(r.receipts_fen), format_fen(r.payments_fen),
-            format_fen(r.closing_fen), r.entries]  # fmt: skip
+    return [
+        r.code,
+        r.name,
+        format_fen(r.opening_fen),
+        format_fen(r.income_fen),
+        format_fen(r.expense_fen),
+        format_fen(r.receipts_fen),
+        format_fen(r.payments_fen),
+        format_fen(r.closing_fen),
+        r.entries,
+    ]
 
 
 @login_required
@@ -210,8 +323,11 @@ def monthly(request: HttpRequest) -> HttpResponse:
         rows.append(monthly_cells(data.totals))
         return xlsx_response(title, [("月度汇总", MONTHLY_HEADER, rows)])
     context = {
-        "region": region, "data": data, "title": title, "month_value": f"{year:04d}-{month:02d}",
-        "path": selectors.breadcrumbs(region), "made_on": format_date(today),
-    }  # fmt: skip
+        "region": region,
+        "data": data,
+        "title": title,
+        "month_value": f"{year:04d}-{month:02d}",
+        "path": selectors.breadcrumbs(region),
+        "made_on": format_date(today),
+    }
     return render(request, "assets/reports/monthly.html", context)
-

@@ -5,11 +5,13 @@ query by name and the last six ID characters, without credentials and rate-limit
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any
 
 from django.http import HttpRequest
-from ninja import File, Form, Query, Router, Schema
+from ninja import Query, Router, Schema
 from ninja.files import UploadedFile
+from ninja.params.functions import File as FileParam
+from ninja.params.functions import Form as FormParam
 from ninja.responses import Status
 from pydantic import Field
 
@@ -170,9 +172,9 @@ def batch_list(request: HttpRequest, filters: Query[BatchFilter]) -> dict[str, A
 )
 def batch_import(
     request: HttpRequest,
-    village: str = Form(..., pattern=r"^\d{12}$", description="村的区划代码"),
-    item: str = Form(..., max_length=50, description="补贴项目"),
-    file: UploadedFile = File(..., description="xlsx 或 csv"),  # noqa: B008
+    village: Annotated[str, FormParam(..., pattern=r"^\d{12}$", description="村的区划代码")],
+    item: Annotated[str, FormParam(..., max_length=50, description="补贴项目")],
+    file: Annotated[UploadedFile, FileParam(..., description="xlsx 或 csv")],
 ) -> Status[dict[str, Any]]:
     region = Region.objects.filter(code=village).first()
     if region is None:

@@ -239,14 +239,14 @@ def _check_rows(
 def _already_booked(village: Region, rows: list[CheckedRow]) -> list[sheets.RowError]:
     """Rows that an earlier batch of the village already holds (the same file uploaded twice)."""
     indexes = {blind_index(r.id_number, context=ID_CONTEXT): r for r in rows}
-    booked: dict[tuple[str, str, date], int] = {}
+    booked: dict[tuple[str, str, date], int | None] = {}
     for start in range(0, len(indexes), 1000):
         chunk = list(indexes)[start : start + 1000]
-        for index, item, paid_on, batch_id in BenefitPayment.objects.filter(
+        for index, item, paid_on, earlier in BenefitPayment.objects.filter(
             village=village, id_number_index__in=chunk, reverses__isnull=True,
             reversed_by__isnull=True,
         ).values_list("id_number_index", "item", "paid_on", "batch_id"):  # fmt: skip
-            booked[(index, item, paid_on)] = batch_id
+            booked[(index, item, paid_on)] = earlier
     errors: list[sheets.RowError] = []
     for r in rows:
         batch_id = booked.get((blind_index(r.id_number, context=ID_CONTEXT), r.item, r.paid_on))

@@ -26,6 +26,7 @@ NAV: list[tuple[str, str, str]] = [
     ("资金收支", "assets:journal_list", "assets.view"),
     ("三资台账", "assets:asset_list", "assets.view"),
     ("合同", "assets:contract_list", "assets.view"),
+    ("三资报表", "assets:report", "assets.view"),
     ("积分制", "points:index", "points.view"),
     ("审计", "audit_list", "core.view_audit"),
     ("节假日", "calendar", "core.manage_calendar"),

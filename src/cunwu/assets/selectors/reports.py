@@ -237,10 +237,13 @@ def register_summary(prefix: str) -> Registers:
         by_class[r.asset_class].count += r.count
         by_class[r.asset_class].book_value_fen += r.book_value_fen
     return Registers(
-        rows=rows, by_class=list(by_class.values()), by_status=list(by_status.values()),
-        count=sum(r.count for r in held), book_value_fen=sum(r.book_value_fen for r in held),
+        rows=rows,
+        by_class=list(by_class.values()),
+        by_status=list(by_status.values()),
+        count=sum(r.count for r in held),
+        book_value_fen=sum(r.book_value_fen for r in held),
         original_value_fen=sum(r.original_value_fen for r in held),
-    )  # fmt: skip
+    )
 
 
 def idle_list(prefix: str, *, q: str = "") -> QuerySet[Asset]:
@@ -278,9 +281,11 @@ def contract_income(prefix: str, year: int) -> ContractIncome:
         prefix,
     ).aggregate(s=Sum(_signed()))
     return ContractIncome(
-        year=year, active_count=a["n"], annual_price_fen=_int(a["annual"]),
+        year=year,
+        active_count=a["n"],
+        annual_price_fen=_int(a["annual"]),
         received_fen=_int(received["s"]),
-    )  # fmt: skip
+    )
 
 
 @dataclass
@@ -327,9 +332,10 @@ def receivables_aging(prefix: str, today: date | None = None) -> Aging:
         for i, (label, _low, _high) in enumerate(AGING_BUCKETS)
     ]
     return Aging(
-        buckets=buckets, count=sum(b.count for b in buckets),
+        buckets=buckets,
+        count=sum(b.count for b in buckets),
         outstanding_fen=sum(b.outstanding_fen for b in buckets),
-    )  # fmt: skip
+    )
 
 
 def overdue_list(prefix: str, today: date | None = None) -> QuerySet[Receivable]:
@@ -374,9 +380,10 @@ def problem_summary(prefix: str, year: int, today: date | None = None) -> Proble
     )
     return Problems(
         by_status=[Tally(s, str(label), figures[f"n_{s}"]) for s, label in ProblemStatus.choices],
-        overdue=figures["overdue"], opened_in_year=figures["opened"],
+        overdue=figures["overdue"],
+        opened_in_year=figures["opened"],
         closed_in_year=figures["closed"],
-    )  # fmt: skip
+    )
 
 
 # ---------------------------------------------------------------- the books
@@ -609,11 +616,17 @@ def overview(region: Region, year: int, today: date | None = None) -> Overview:
     today = today or timezone.localdate()
     prefix = region.prefix
     return Overview(
-        region=region, year=year, today=today, registers=register_summary(prefix),
-        income=contract_income(prefix, year), aging=receivables_aging(prefix, today),
-        problems=problem_summary(prefix, year, today), months=income_by_month(prefix, year),
-        children=children(region, today), path=breadcrumbs(region),
-    )  # fmt: skip
+        region=region,
+        year=year,
+        today=today,
+        registers=register_summary(prefix),
+        income=contract_income(prefix, year),
+        aging=receivables_aging(prefix, today),
+        problems=problem_summary(prefix, year, today),
+        months=income_by_month(prefix, year),
+        children=children(region, today),
+        path=breadcrumbs(region),
+    )
 
 
 def chart_data(data: Overview) -> dict[str, Any]:

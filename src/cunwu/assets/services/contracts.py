@@ -424,7 +424,7 @@ def contract_publish(*, actor: Any, contract: Contract) -> Notice:
     withdrawn or returned."""
     require(actor, "assets.manage", contract.village_id)
     contract = (
-        Contract.objects.select_for_update()
+        Contract.objects.select_for_update(of=("self",))
         .select_related("village", "decision", "notice")
         .get(pk=contract.pk)
     )
@@ -586,7 +586,9 @@ def _flag(actor: Any, contract: Contract, finding: Finding, today: date) -> Cont
     """One flag and one problem for (contract, rule), or None when it was flagged before."""
     try:
         with transaction.atomic():
-            Contract.objects.select_for_update().filter(pk=contract.pk).first()
+            list(
+                Contract.objects.select_for_update().filter(pk=contract.pk).order_by().values("pk")
+            )
             if ContractFlag.objects.filter(contract=contract, rule=finding.rule).exists():
                 return None
             problem = problem_create(

@@ -23,12 +23,13 @@ from cunwu.accounts.permissions import require
 from cunwu.core.errors import ApplicationError
 from cunwu.core.formatting import format_fen, parse_yuan
 from cunwu.core.models import Region, RegionLevel
-from cunwu.core.services.audit import audit_append
+from cunwu.core.services.audit import PendingEvent, audit_append, audit_append_many
 from cunwu.disclosure.content import check_attachment
 from cunwu.disclosure.models import Category, Notice
 from cunwu.disclosure.models_lists import Decision, DecisionStage
 from cunwu.disclosure.services import Period, Subject, notice_publish
 
+from .. import sheets_registers as sheets
 from ..models import (
     Asset,
     AssetCategory,
@@ -183,27 +184,46 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _next_number(village: Region) -> str:
-    numbers = Asset.objects.filter(village=village, number__startswith=NUMBER_PREFIX)
+def _top_number(numbers: Iterable[str]) -> int:
+    """The highest N of the generated numbers ``ZC-N`` among ``numbers`` (0 when none)."""
     top = 0
-    for number in numbers.values_list("number", flat=True):
+    for number in numbers:
         match = _GENERATED.match(number)
         if match:
             top = max(top, int(match.group(1)))
-    return f"{NUMBER_PREFIX}{top + 1:04d}"
+    return top
 
 
-def _number(village: Region, value: str, *, exclude: int | None = None) -> str:
+def _generated(n: int) -> str:
+    return f"{NUMBER_PREFIX}{n:04d}"
+
+
+def _next_number(village: Region) -> str:
+    numbers = Asset.objects.filter(village=village, number__startswith=NUMBER_PREFIX)
+    return _generated(_top_number(numbers.values_list("number", flat=True)) + 1)
+
+
+def _number_text(value: Any) -> str:
+    """A typed number in its kept form (upper case), or the reason it is not one."""
     number = str(value or "").strip().upper()
     if not _NUMBER.match(number):
         raise ApplicationError(
             "number_invalid", "台账编号为1到20位字母、数字或“-”，如 ZC-0001", field="number"
         )
+    return number
+
+
+def _taken_message(number: str) -> str:
+    return f"本村已有台账编号“{number}”"
+
+
+def _number(village: Region, value: str, *, exclude: int | None = None) -> str:
+    number = _number_text(value)
     taken = Asset.objects.filter(village=village, number=number)
     if exclude is not None:
         taken = taken.exclude(pk=exclude)
     if taken.exists():
-        raise ApplicationError("number_taken", f"本村已有台账编号“{number}”", field="number")
+        raise ApplicationError("number_taken", _taken_message(number), field="number")
     return number
 
 
@@ -784,13 +804,310 @@ def active_contract_numbers(asset: Asset) -> list[str]:
     return list(asset.contracts.filter(status="active").values_list("number", flat=True))
 
 
+# ---------------------------------------------------------------- import (台账导入)
+
+MAX_IMPORT_ROWS = 5000
+_IMPORT_DATE = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?")
+_COMPACT_DATE = re.compile(r"(\d{4})(\d{2})(\d{2})")
+# a field's stand-in once its cell is reported, so that the rest of the row is still checked
+_NEUTRAL: dict[str, Any] = {
+    "category": AssetCategory.OTHER_ASSET, "name": "-", "location": "", "quantity": "1",
+    "unit": "-", "original_value": "0", "book_value": None, "reference_price": None,
+    "acquired_on": None, "source": "", "status": AssetStatus.SELF_OPERATED, "note": "",
+}  # fmt: skip
+_CATEGORY_OF = {str(c.label): c.value for c in AssetCategory} | {
+    c.value: c.value for c in AssetCategory
+}
+_STATUS_OF = (
+    {str(s.label): s.value for s in AssetStatus}
+    | {s.value: s.value for s in AssetStatus}
+    | {"被占用": AssetStatus.OCCUPIED}
+)
+
+
+@dataclass
+class ImportLine:
+    """A row that passed the check: the entry it will make (its number given or generated)."""
+
+    row: int
+    number: str
+    fields: dict[str, Any]
+
+    @property
+    def category_label(self) -> str:
+        return str(AssetCategory(self.fields["category"]).label)
+
+    @property
+    def status_label(self) -> str:
+        return str(AssetStatus(self.fields["status"]).label)
+
+
+@dataclass
+class ImportResult:
+    """What a check or an import of a register spreadsheet found; ``errors`` in row order,
+    each ``(row, column, message, value as given)``."""
+
+    lines: list[ImportLine]
+    errors: list[sheets.RowError]
+    imported: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    @property
+    def count(self) -> int:
+        return len(self.lines)
+
+    @property
+    def original_value_fen(self) -> int:
+        return sum(li.fields["original_value_fen"] for li in self.lines)
+
+    @property
+    def book_value_fen(self) -> int:
+        return sum(li.fields["book_value_fen"] for li in self.lines)
+
+    def categories(self) -> list[dict[str, Any]]:
+        """Per category (in the order of ``AssetCategory``): entries and book value (分)."""
+        per: dict[str, dict[str, Any]] = {}
+        for li in self.lines:
+            row = per.setdefault(li.fields["category"], {"count": 0, "book_value_fen": 0})
+            row["count"] += 1
+            row["book_value_fen"] += li.fields["book_value_fen"]
+        return [
+            {"category": c.value, "label": str(c.label), **per[c.value]}
+            for c in AssetCategory
+            if c.value in per
+        ]
+
+
+def _import_date(text: str) -> date | None:
+    """A 取得日期 as typed (2015-06-30, 2015/6/30, 2015年6月30日, 20150630)."""
+    if not text:
+        return None
+    match = _IMPORT_DATE.fullmatch(text) or _COMPACT_DATE.fullmatch(text)
+    if match is None:
+        raise ApplicationError(
+            "acquired_on_invalid", f"取得日期“{text}”无法识别，请按 2015-06-30 填写",
+            field="acquired_on",
+        )  # fmt: skip
+    try:
+        return date(int(match[1]), int(match[2]), int(match[3]))
+    except ValueError:
+        raise ApplicationError(
+            "acquired_on_invalid", f"取得日期“{text}”不存在", field="acquired_on"
+        ) from None
+
+
+def _check_header(at: int, header: list[str]) -> list[sheets.RowError]:
+    errors: list[sheets.RowError] = []
+    seen: set[str] = set()
+    for h in header:
+        if not h:
+            continue
+        if h not in sheets.HEADERS:
+            errors.append((at, h, "无法识别的列，请使用模板中的列名", h))
+        elif h in seen:
+            errors.append((at, h, "列名重复", h))
+        seen.add(h)
+    errors.extend(
+        (at, h, "缺少必填列，请使用下载的模板", "") for h in sheets.REQUIRED if h not in seen
+    )
+    return errors
+
+
+def _check_row(
+    village: Region, values: dict[str, str], bad: Any
+) -> tuple[str, dict[str, Any]] | None:
+    """The typed number and the fields ``_clean`` makes of one row (the rules of
+    ``asset_create``), or None when a cell is bad: every bad cell is passed to ``bad(column,
+    message)``, each field being replaced by a neutral value once reported."""
+    text = {c.field: values.get(c.header, "") for c in sheets.COLUMNS}
+    typed: dict[str, Any] = {k: v for k, v in text.items() if k != "number"}
+    failed = False
+
+    def fail(field: str, message: str) -> None:
+        nonlocal failed
+        failed = True
+        bad(sheets.BY_FIELD[field], message, text[field])
+        typed[field] = _NEUTRAL[field]
+
+    number = ""
+    if text["number"]:
+        try:
+            number = _number_text(text["number"])
+        except ApplicationError as exc:
+            failed = True
+            bad(sheets.BY_FIELD["number"], exc.message, text["number"])
+    if not text["category"]:
+        fail("category", "请填写类别")
+    elif text["category"] not in _CATEGORY_OF:
+        fail("category", f"类别“{text['category']}”不在可选范围内，请按“可选值”表填写")
+    else:
+        typed["category"] = _CATEGORY_OF[text["category"]]
+    if not text["status"]:
+        typed["status"] = AssetStatus.SELF_OPERATED
+    elif text["status"] not in _STATUS_OF:
+        fail("status", f"使用状态“{text['status']}”不在可选范围内，请按“可选值”表填写")
+    else:
+        typed["status"] = _STATUS_OF[text["status"]]
+    try:
+        typed["acquired_on"] = _import_date(text["acquired_on"])
+    except ApplicationError as exc:
+        fail("acquired_on", exc.message)
+    for field in ("book_value", "reference_price"):
+        typed[field] = typed[field] or None
+    for _attempt in range(len(_NEUTRAL) + 1):
+        try:
+            fields = _clean(village, AssetData(**typed))
+        except ApplicationError as exc:
+            fail(exc.field if exc.field in _NEUTRAL else "name", exc.message)
+        else:
+            return None if failed else (number, fields)
+    raise AssertionError("_clean kept failing on neutral values")  # pragma: no cover
+
+
+def assets_import_check(
+    *, village: Region, header_row: int, header: list[str], rows: list[sheets.SheetRow]
+) -> ImportResult:
+    """Every row checked, every error kept: the rules of ``asset_create`` (``_clean``), the
+    header (unknown, repeated or missing columns), a 台账编号 twice in the file or already in
+    the register. Rows without a number get the next ``ZC-`` numbers after the highest of the
+    register and of the file. Reads only."""
+    if len(rows) > MAX_IMPORT_ROWS:
+        raise ApplicationError(
+            "import_too_many", f"一次至多导入{MAX_IMPORT_ROWS}条台账，请分批", field="file"
+        )
+    errors = _check_header(header_row, header)
+    if any(message.startswith("缺少必填列") for _r, _c, message, _v in errors):
+        return ImportResult(lines=[], errors=errors)
+    if not rows:
+        raise ApplicationError("import_no_rows", "文件中没有台账数据", field="file")
+    existing = set(Asset.objects.filter(village=village).values_list("number", flat=True))
+    first_row: dict[str, int] = {}
+    checked: list[tuple[int, str, dict[str, Any]]] = []
+    for n, values in rows:
+        found_errors: list[sheets.RowError] = []
+
+        def bad(column: str, message: str, value: str, at: int = n,
+                into: list[sheets.RowError] = found_errors) -> None:  # fmt: skip
+            into.append((at, column, message, value))
+
+        found = _check_row(village, values, bad)
+        number = found[0] if found else ""
+        if not number and values.get("台账编号"):
+            try:
+                number = _number_text(values["台账编号"])
+            except ApplicationError:
+                number = ""
+        if number:
+            if number in first_row:
+                bad("台账编号", f"与第{first_row[number]}行的台账编号重复", values["台账编号"])
+                found = None
+            elif number in existing:
+                bad("台账编号", _taken_message(number), values["台账编号"])
+                found = None
+            first_row.setdefault(number, n)
+        errors.extend(sorted(found_errors, key=lambda e: sheets.HEADERS.index(e[1])))
+        if found is not None:
+            checked.append((n, number, found[1]))
+    if errors:
+        return ImportResult(lines=[], errors=errors)
+    top = _top_number([*existing, *first_row])
+    lines: list[ImportLine] = []
+    for n, given, fields in checked:
+        if not given:
+            top += 1
+        lines.append(ImportLine(row=n, number=given or _generated(top), fields=fields))
+    return ImportResult(lines=lines, errors=[])
+
+
+@transaction.atomic
+def assets_import_rows(
+    *,
+    actor: Any,
+    village: Region,
+    file_name: str,
+    header_row: int,
+    header: list[str],
+    rows: list[sheets.SheetRow],
+    dry_run: bool = False,
+) -> ImportResult:
+    """The rows of a register spreadsheet (read by :func:`assets_import`, or kept in the session
+    between the preview and the confirmation): checked by :func:`assets_import_check`; only
+    when no row is wrong, and unless ``dry_run``, every entry is saved in this one transaction
+    (all or nothing), each with its ``assets.asset_create`` event as ``asset_create`` writes
+    it, then one ``assets.asset_import`` event for the file."""
+    require(actor, "assets.manage", village)
+    village = _village(village)
+    # one writer at a time per village while numbers are handed out
+    Region.objects.select_for_update().filter(pk=village.pk).first()
+    result = assets_import_check(village=village, header_row=header_row, header=header, rows=rows)
+    if not result.ok or dry_run:
+        return result
+    county = village.code[:6]
+    assets = [
+        Asset(village=village, county_code=county, number=li.number, created_by=actor, **li.fields)
+        for li in result.lines
+    ]
+    try:
+        with transaction.atomic():
+            Asset.objects.bulk_create(assets, batch_size=500)
+    except IntegrityError as exc:  # a number saved at the same moment
+        raise ApplicationError(
+            "number_taken", "导入时台账编号已被占用，请重新上传", field="file", status=409
+        ) from exc
+    name = (str(file_name).replace("\\", "/").rsplit("/", 1)[-1] or "upload")[:200]
+    events = [
+        PendingEvent(
+            action="assets.asset_create",
+            object_type="assets.asset",
+            object_id=str(a.pk),
+            payload=_created_payload(a),
+        )
+        for a in assets
+    ]
+    events.append(
+        PendingEvent(
+            action="assets.asset_import", object_type="core.region", object_id=village.code,
+            payload={"file_name": name, "rows": len(assets),
+                     "original_value_fen": result.original_value_fen,
+                     "book_value_fen": result.book_value_fen,
+                     "first": assets[0].number, "last": assets[-1].number},
+        )
+    )  # fmt: skip
+    audit_append_many(actor=actor, region=village, events=events)
+    result.imported = True
+    return result
+
+
+def assets_import(
+    *, actor: Any, village: Region, file_name: str, data: bytes, dry_run: bool = False
+) -> ImportResult:
+    """资产资源台账导入: a village's register from an xlsx or csv file (the template's columns),
+    all or nothing; see :func:`assets_import_rows`. A file that cannot be read at all is an
+    ``ApplicationError``; bad cells are the result's ``errors`` with nothing saved."""
+    require(actor, "assets.manage", village)
+    _village(village)
+    sheet = sheets.read_sheet(file_name, data)
+    return assets_import_rows(
+        actor=actor, village=village, file_name=file_name, header_row=sheet.header_row,
+        header=sheet.header, rows=sheet.rows, dry_run=dry_run,
+    )  # fmt: skip
+
+
 __all__ = [
     "AssetData",
+    "ImportLine",
+    "ImportResult",
     "Upload",
     "asset_create",
     "asset_dispose",
     "asset_file_add",
     "asset_update",
+    "assets_import",
+    "assets_import_check",
+    "assets_import_rows",
     "inventory_add_surplus",
     "inventory_close",
     "inventory_count",

@@ -88,19 +88,28 @@ def report_publish_year(*, actor: Any, village: Region, year: int) -> Notice:
         f"{data.problems.closed_in_year}件。公示期内如有异议，请向村务监督委员会反映。</p>"
     )
     notice = notice_publish(
-        actor=actor, region=village, category=Category.FINANCE, title=title, body=body,
-        rows=year_summary_table(data), period=Period(days=SUMMARY_PERIOD_DAYS),
+        actor=actor,
+        region=village,
+        category=Category.FINANCE,
+        title=title,
+        body=body,
+        rows=year_summary_table(data),
+        period=Period(days=SUMMARY_PERIOD_DAYS),
         subject=Subject(YEAR_SUMMARY_SUBJECT, year_summary_subject_id(village, year)),
-    )  # fmt: skip
+    )
     audit_append(
-        actor=actor, region=village, action="assets.report_publish", obj=notice,
+        actor=actor,
+        region=village,
+        action="assets.report_publish",
+        obj=notice,
         payload={
-            "year": year, "assets": data.registers.count,
+            "year": year,
+            "assets": data.registers.count,
             "book_value_fen": data.registers.book_value_fen,
             "contract_income_fen": data.income.received_fen,
             "outstanding_fen": data.aging.outstanding_fen,
             "problems_opened": data.problems.opened_in_year,
             "problems_closed": data.problems.closed_in_year,
         },
-    )  # fmt: skip
+    )
     return notice

@@ -517,3 +517,26 @@ def test_statement_publish(books: Books, persona: Callable[[str], User]) -> None
     with refused("statement_published"):
         svc.statement_publish(actor=books.township, village=books.village, year=before.year,
                               month=before.month)  # fmt: skip
+
+
+# ---------------------------------------------------------------- the check command
+
+
+def test_books_check_command(books: Books) -> None:
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    _before, month = worked_example(books)
+    out = StringIO()
+    call_command("assets_books", "check", stdout=out)
+    assert "资金账目相符" in out.getvalue()
+    JournalEntry.objects.filter(summary="期初余额").update(amount_fen=999)
+    err = StringIO()
+    with pytest.raises(CommandError, match="资金账目不符：1处"):
+        call_command("assets_books", "check", "--region", "430423100000", stderr=err)
+    assert "月结数据与收支记录不符（账户：基本户）" in err.getvalue()
+    call_command("assets_books", "check", "--region", "430422200215", stdout=StringIO())
+    VoucherCounter.objects.filter(month=month.month).update(last=99)
+    with pytest.raises(CommandError, match="资金账目不符：2处"):
+        call_command("assets_books", "check", stderr=StringIO())

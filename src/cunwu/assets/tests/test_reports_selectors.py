@@ -50,9 +50,14 @@ def make_asset(user: User, village: Region, number: str, category: str, **kw: An
     kw.setdefault("quantity", Decimal(1))
     kw.setdefault("unit", "项")
     return Asset.objects.create(
-        village=village, county_code=village.code[:6], number=number, category=category,
-        name=kw.pop("name", number), created_by=user, **kw,
-    )  # fmt: skip
+        village=village,
+        county_code=village.code[:6],
+        number=number,
+        category=category,
+        name=kw.pop("name", number),
+        created_by=user,
+        **kw,
+    )
 
 
 def make_account(user: User, village: Region, name: str, kind: str = "bank") -> FundAccount:
@@ -67,30 +72,57 @@ def post(
     status = kw.pop("status", EntryStatus.POSTED)
     posted = status == EntryStatus.POSTED
     return JournalEntry.objects.create(
-        village_id=account.village_id, county_code=account.county_code, account=account,
-        voucher_number=f"记-{next(_voucher):06d}" if posted else "", date=d, direction=direction,
-        category=category, summary=kw.pop("summary", category), amount_fen=amount, status=status,
-        proposed_by=account.created_by, posted_at=_at(d) if posted else None, **kw,
-    )  # fmt: skip
+        village_id=account.village_id,
+        county_code=account.county_code,
+        account=account,
+        voucher_number=f"记-{next(_voucher):06d}" if posted else "",
+        date=d,
+        direction=direction,
+        category=category,
+        summary=kw.pop("summary", category),
+        amount_fen=amount,
+        status=status,
+        proposed_by=account.created_by,
+        posted_at=_at(d) if posted else None,
+        **kw,
+    )
 
 
 def make_contract(user: User, village: Region, number: str, annual: int, **kw: Any) -> Contract:
     return Contract.objects.create(
-        village=village, county_code=village.code[:6], number=number, title=f"{number}租赁",
-        kind=ContractKind.LEASE, party_name="承租人", signed_on=date(2025, 12, 1),
-        start_date=date(2026, 1, 1), end_date=date(2030, 12, 31), total_price_fen=annual * 5,
-        annual_price_fen=annual, award_method=AwardMethod.TENDER, created_by=user, **kw,
-    )  # fmt: skip
+        village=village,
+        county_code=village.code[:6],
+        number=number,
+        title=f"{number}租赁",
+        kind=ContractKind.LEASE,
+        party_name="承租人",
+        signed_on=date(2025, 12, 1),
+        start_date=date(2026, 1, 1),
+        end_date=date(2030, 12, 31),
+        total_price_fen=annual * 5,
+        annual_price_fen=annual,
+        award_method=AwardMethod.TENDER,
+        created_by=user,
+        **kw,
+    )
 
 
-def make_problem(user: User, village: Region, due: date, status: str, created: date,
-                 closed: date | None = None) -> Problem:  # fmt: skip
+def make_problem(
+    user: User, village: Region, due: date, status: str, created: date, closed: date | None = None
+) -> Problem:
     p = Problem.objects.create(
-        village=village, source_type="disclosure.inspection", source_id="1",
-        description="问题", responsible="村委会", due_date=due, status=status, created_by=user,
-        evidence="已整改" if closed else "", closed_by=user if closed else None,
+        village=village,
+        source_type="disclosure.inspection",
+        source_id="1",
+        description="问题",
+        responsible="村委会",
+        due_date=due,
+        status=status,
+        created_by=user,
+        evidence="已整改" if closed else "",
+        closed_by=user if closed else None,
         closed_at=_at(closed) if closed else None,
-    )  # fmt: skip
+    )
     Problem.objects.filter(pk=p.pk).update(created_at=_at(created))
     return p
 
@@ -105,19 +137,60 @@ def build_worked(user: User, regions: dict[str, Region]) -> Worked:
     """九龙村: five register entries (one disposed), a contract with eight instalments, two
     accounts with posted entries over 2025–2026, five problems; 八里村: a little of each."""
     jl, bl = regions[JIULONG], regions[BALI]
-    make_asset(user, jl, "ZC-001", AssetCategory.BUILDING, name="村部办公楼",
-               quantity=Decimal("800.00"), unit="平方米", original_value_fen=50_000_000,
-               book_value_fen=40_000_000)  # fmt: skip
-    land = make_asset(user, jl, "ZY-001", AssetCategory.FARMLAND, name="东岭耕地",
-                      quantity=Decimal("120.50"), unit="亩", book_value_fen=3_600_000,
-                      status=AssetStatus.LEASED)  # fmt: skip
-    make_asset(user, jl, "ZY-002", AssetCategory.IDLE_HOUSE, name="老学校", unit="栋",
-               book_value_fen=1_250_050, status=AssetStatus.IDLE)  # fmt: skip
-    make_asset(user, jl, "ZC-002", AssetCategory.MACHINERY, name="旋耕机", quantity=Decimal(2),
-               unit="台", original_value_fen=1_800_000, book_value_fen=900_000,
-               status=AssetStatus.OCCUPIED)  # fmt: skip
-    make_asset(user, jl, "ZC-003", AssetCategory.MACHINERY, name="旧抽水机", unit="台",
-               original_value_fen=300_000, status=AssetStatus.DISPOSED)  # fmt: skip
+    make_asset(
+        user,
+        jl,
+        "ZC-001",
+        AssetCategory.BUILDING,
+        name="村部办公楼",
+        quantity=Decimal("800.00"),
+        unit="平方米",
+        original_value_fen=50_000_000,
+        book_value_fen=40_000_000,
+    )
+    land = make_asset(
+        user,
+        jl,
+        "ZY-001",
+        AssetCategory.FARMLAND,
+        name="东岭耕地",
+        quantity=Decimal("120.50"),
+        unit="亩",
+        book_value_fen=3_600_000,
+        status=AssetStatus.LEASED,
+    )
+    make_asset(
+        user,
+        jl,
+        "ZY-002",
+        AssetCategory.IDLE_HOUSE,
+        name="老学校",
+        unit="栋",
+        book_value_fen=1_250_050,
+        status=AssetStatus.IDLE,
+    )
+    make_asset(
+        user,
+        jl,
+        "ZC-002",
+        AssetCategory.MACHINERY,
+        name="旋耕机",
+        quantity=Decimal(2),
+        unit="台",
+        original_value_fen=1_800_000,
+        book_value_fen=900_000,
+        status=AssetStatus.OCCUPIED,
+    )
+    make_asset(
+        user,
+        jl,
+        "ZC-003",
+        AssetCategory.MACHINERY,
+        name="旧抽水机",
+        unit="台",
+        original_value_fen=300_000,
+        status=AssetStatus.DISPOSED,
+    )
 
     contract = make_contract(user, jl, "HT-001", 1_200_000)
     contract.assets.add(land)
@@ -133,9 +206,14 @@ def build_worked(user: User, regions: dict[str, Region]) -> Worked:
         ("2026年1月", date(2026, 1, 1), 100_000, 100_000),  # paid in full
     ]:
         Receivable.objects.create(
-            contract=contract, village=jl, county_code=jl.code[:6], label=label, due_date=due,
-            amount_fen=amount, paid_fen=paid,
-        )  # fmt: skip
+            contract=contract,
+            village=jl,
+            county_code=jl.code[:6],
+            label=label,
+            due_date=due,
+            amount_fen=amount,
+            paid_fen=paid,
+        )
 
     bank, cash = make_account(user, jl, "基本户"), make_account(user, jl, "现金", "cash")
     r, p = Direction.RECEIPT, Direction.PAYMENT
@@ -185,16 +263,22 @@ def test_register_summary_counts_and_values_by_class_and_status(worked: Worked) 
     assert r.book_value_fen == 40_000_000 + 3_600_000 + 1_250_050 + 900_000
     assert r.original_value_fen == 51_800_000
     assert {t.key: (t.count, t.book_value_fen) for t in r.by_class} == {
-        "funds": (0, 0), "asset": (2, 40_900_000), "resource": (2, 4_850_050),
-    }  # fmt: skip
+        "funds": (0, 0),
+        "asset": (2, 40_900_000),
+        "resource": (2, 4_850_050),
+    }
     assert {t.key: (t.count, t.book_value_fen) for t in r.by_status} == {
-        "self_operated": (1, 40_000_000), "leased": (1, 3_600_000), "idle": (1, 1_250_050),
-        "occupied": (1, 900_000), "disposed": (1, 0),
-    }  # fmt: skip
+        "self_operated": (1, 40_000_000),
+        "leased": (1, 3_600_000),
+        "idle": (1, 1_250_050),
+        "occupied": (1, 900_000),
+        "disposed": (1, 0),
+    }
     machinery = [x for x in r.rows if x.category == AssetCategory.MACHINERY]
     assert [(x.status, x.count, x.quantity, x.unit) for x in machinery] == [
-        ("occupied", 1, Decimal("2.00"), "台"), ("disposed", 1, Decimal("1.00"), "台"),
-    ]  # fmt: skip
+        ("occupied", 1, Decimal("2.00"), "台"),
+        ("disposed", 1, Decimal("1.00"), "台"),
+    ]
     land = next(x for x in r.rows if x.category == AssetCategory.FARMLAND)
     assert (land.quantity, land.unit, land.class_label) == (Decimal("120.50"), "亩", "资源")
 
@@ -214,26 +298,38 @@ def test_contract_income_counts_active_contracts_and_the_years_receipts(worked: 
 def test_receivables_aging_buckets_at_their_boundaries(worked: Worked) -> None:
     aging = reports.receivables_aging(JIULONG, TODAY)
     assert [(b.label, b.count, b.outstanding_fen) for b in aging.buckets] == [
-        ("未到期", 2, 700_000), ("1–30天", 1, 350_000), ("31–90天", 1, 300_000),
-        ("91–180天", 1, 200_000), ("181–365天", 1, 150_000), ("365天以上", 1, 50_000),
-    ]  # fmt: skip
+        ("未到期", 2, 700_000),
+        ("1–30天", 1, 350_000),
+        ("31–90天", 1, 300_000),
+        ("91–180天", 1, 200_000),
+        ("181–365天", 1, 150_000),
+        ("365天以上", 1, 50_000),
+    ]
     assert (aging.count, aging.outstanding_fen, aging.overdue_fen) == (7, 1_750_000, 1_050_000)
     overdue = reports.overdue_list(JIULONG, TODAY)
     assert [r.label for r in overdue] == [
-        "2025年11月前", "2025年11月", "2026年5月", "2026年8月", "2026年11月"
+        "2025年11月前",
+        "2025年11月",
+        "2026年5月",
+        "2026年8月",
+        "2026年11月",
     ]
 
 
 def test_problem_summary_by_status_overdue_and_the_year(worked: Worked) -> None:
     p = reports.problem_summary(JIULONG, 2026, TODAY)
     assert [(t.key, t.count) for t in p.by_status] == [
-        ("open", 2), ("rectifying", 1), ("closed", 2)
+        ("open", 2),
+        ("rectifying", 1),
+        ("closed", 2),
     ]
     assert (p.overdue, p.opened_in_year, p.closed_in_year, p.total) == (2, 4, 2, 5)
 
 
 def test_income_by_month_leaves_out_openings_transfers_and_deposits(worked: Worked) -> None:
-    months = {m.month: (m.income_fen, m.expense_fen) for m in reports.income_by_month(JIULONG, 2026)}
+    months = {
+        m.month: (m.income_fen, m.expense_fen) for m in reports.income_by_month(JIULONG, 2026)
+    }
     assert months[1] == (0, 0)  # the opening balance is no income
     assert months[3] == (600_000, 120_000)
     assert months[11] == (250_000, 300_000)  # the reversed 456.78 counts zero
@@ -245,10 +341,16 @@ def test_monthly_summary_of_one_village(worked: Worked) -> None:
     data = reports.monthly_summary(worked.jiulong, 2026, 11)
     (row,) = data.rows
     assert (row.code, row.opening_fen, row.income_fen, row.expense_fen) == (
-        JIULONG, 5_880_000, 250_000, 300_000
+        JIULONG,
+        5_880_000,
+        250_000,
+        300_000,
     )
     assert (row.receipts_fen, row.payments_fen, row.closing_fen, row.entries) == (
-        370_000, 400_000, 5_850_000, 7
+        370_000,
+        400_000,
+        5_850_000,
+        7,
     )
     assert row.opening_fen + row.receipts_fen - row.payments_fen == row.closing_fen
     assert (data.first_day, data.last_day) == (date(2026, 11, 1), date(2026, 11, 30))
@@ -265,13 +367,19 @@ def test_monthly_summary_of_the_township_has_a_row_per_village_and_totals(
     assert list(rows) == [JIULONG, BALI]
     bali = rows[BALI]
     assert (bali.opening_fen, bali.income_fen, bali.expense_fen, bali.closing_fen) == (
-        0, 0, 33_333, 966_667
+        0,
+        0,
+        33_333,
+        966_667,
     )
     assert (bali.receipts_fen, bali.payments_fen) == (1_000_000, 33_333)
     t = data.totals
     assert (t.opening_fen, t.income_fen, t.expense_fen) == (5_880_000, 250_000, 333_333)
     assert (t.receipts_fen, t.payments_fen, t.closing_fen, t.entries) == (
-        1_370_000, 433_333, 6_816_667, 9
+        1_370_000,
+        433_333,
+        6_816_667,
+        9,
     )
 
 
@@ -289,7 +397,11 @@ def test_overview_of_the_township_adds_up_both_villages(
     assert list(kids) == [JIULONG, BALI]
     jl = kids[JIULONG]
     assert (jl.assets, jl.book_value_fen, jl.idle, jl.contracts, jl.annual_price_fen) == (
-        4, 45_750_050, 2, 1, 1_200_000
+        4,
+        45_750_050,
+        2,
+        1,
+        1_200_000,
     )
     assert (jl.overdue_fen, jl.open_problems) == (1_050_000, 3)
     assert (kids[BALI].assets, kids[BALI].open_problems) == (1, 1)
@@ -324,8 +436,13 @@ def test_overview_queries_do_not_grow_with_villages(
             code=f"43042310030{i}", name=f"新村{i}", level=RegionLevel.VILLAGE, parent=kaiyun
         )
         make_asset(user, v, "ZC-001", AssetCategory.ROAD, book_value_fen=100)
-        post(make_account(user, v, "基本户"), date(2026, 11, 2), Direction.RECEIPT,
-             EntryCategory.SUBSIDY_INCOME, 100)  # fmt: skip
+        post(
+            make_account(user, v, "基本户"),
+            date(2026, 11, 2),
+            Direction.RECEIPT,
+            EntryCategory.SUBSIDY_INCOME,
+            100,
+        )
     assert queries() == before
     assert len(reports.monthly_summary(kaiyun, 2026, 11).rows) == 6
 

@@ -105,18 +105,38 @@ def test_monthly_summary_xlsx(worked: Worked, login: Callable[[str], Client]) ->
     rows = list(wb["月度汇总"].iter_rows(values_only=True))
     assert rows[0][:3] == ("区划代码", "村", "月初余额（元）")
     assert rows[1][:4] == (JIULONG, "九龙村委会", "58,800.00", "2,500.00")
-    assert rows[-1][1:8] == ("合计", "58,800.00", "2,500.00", "3,333.33", "13,700.00",
-                             "4,333.33", "68,166.67")  # fmt: skip
+    assert rows[-1][1:8] == (
+        "合计",
+        "58,800.00",
+        "2,500.00",
+        "3,333.33",
+        "13,700.00",
+        "4,333.33",
+        "68,166.67",
+    )
 
 
-def test_overview_xlsx_has_a_sheet_per_table(worked: Worked, login: Callable[[str], Client]) -> None:
+def test_overview_xlsx_has_a_sheet_per_table(
+    worked: Worked, login: Callable[[str], Client]
+) -> None:
     answer = login("开云镇干部").get(REPORT, {"year": "2026", "format": "xlsx"})
     assert answer.status_code == 200
     wb = load_workbook(io.BytesIO(answer.content))
-    assert wb.sheetnames == ["台账汇总", "闲置资源", "合同收入", "应收款账龄", "逾期应收款",
-                             "问题台账", "2026年各月收支", "下级汇总"]  # fmt: skip
+    assert wb.sheetnames == [
+        "台账汇总",
+        "闲置资源",
+        "合同收入",
+        "应收款账龄",
+        "逾期应收款",
+        "问题台账",
+        "2026年各月收支",
+        "下级汇总",
+    ]
     assert list(wb["台账汇总"].iter_rows(values_only=True))[-1][4:] == (
-        5, None, "518,000.00", "467,500.50"
+        5,
+        None,
+        "518,000.00",
+        "467,500.50",
     )
     idle = [r[2] for r in wb["闲置资源"].iter_rows(min_row=2, values_only=True)]
     assert idle == ["旋耕机", "老学校"]
@@ -165,9 +185,7 @@ def test_monthly_page_queries_do_not_grow_with_villages(
     assert monthly_two <= 12
 
 
-def test_publishing_the_yearly_summary_once(
-    worked: Worked, login: Callable[[str], Client]
-) -> None:
+def test_publishing_the_yearly_summary_once(worked: Worked, login: Callable[[str], Client]) -> None:
     year = timezone.localdate().year
     client = login("九龙村村干部")
     url = reverse("assets:report_publish_year", args=[JIULONG, year])
