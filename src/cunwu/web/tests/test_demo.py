@@ -7,6 +7,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db.models import Count
 from django.test import override_settings
+from django.utils import timezone
 
 from cunwu.core.idnumber import validate_id_number
 from cunwu.core.models import AuditEvent, Region
@@ -21,7 +22,7 @@ from cunwu.registry.models import Household, Person
 from cunwu.registry.services import person_id_number
 from cunwu.store.models import Goods, Redemption
 from cunwu.store.selectors import stock_mismatches
-from cunwu.web import demo
+from cunwu.web import demo, demo_assets
 
 
 def _row_counts() -> dict[str, int]:
@@ -35,14 +36,21 @@ def small_demo(regions: dict[str, Region], monkeypatch: pytest.MonkeyPatch) -> N
 
 def test_demo_load_creates_seven_villages_and_one_user_per_role(small_demo: None) -> None:
     created = demo.demo_load()
-    assert created == {"households": 42, "users": 7, "notices": 4, "point_events": 7, "goods": 6}
+    assert created == {
+        "households": 42, "users": 7, "notices": 4, "point_events": 7, "goods": 6, "assets": 9,
+    }  # fmt: skip
     statuses = dict(Notice.objects.values_list("title", "status"))
+    # the demo's books: the month before last is closed (dates follow the day of loading)
+    closed = demo_assets.month_start(timezone.localdate(), 2)
     assert statuses == {
         "2026年第三季度村务公开": "published",
         "2026年度耕地地力保护补贴发放名单公示": "published",
         "关于拟确定发展对象的公示": "published",
         "2026年10月财务收支公开": "pending_signoff",
         "九龙村2026年11月积分公示": "published",
+        # 三资: the closed month's statement waits for the committee; the land contract is public
+        f"九龙村{closed.year}年{closed.month}月集体资金收支明细公开": "pending_signoff",
+        "九龙村委会集体资产资源合同公开：九龙村集体机动地承包合同": "published",
     }
     assert Objection.objects.filter(status="pending").count() == 1
     assert CommitteeMember.objects.count() == 3
@@ -50,7 +58,10 @@ def test_demo_load_creates_seven_villages_and_one_user_per_role(small_demo: None
         ("complaint", "pending"),
         ("question", "replied"),
     ]
-    assert Problem.objects.count() == 1
+    # the committee's inspection found one; the contract checks two on the pond's lease
+    assert sorted(Problem.objects.values_list("source_type", flat=True)) == [
+        "assets.contract", "assets.contract", "disclosure.inspection",
+    ]  # fmt: skip
     # points: opening balances for 九龙村's households, November's events at each stage
     assert PointAccount.objects.filter(village_id="430423100224").count() == 6
     assert RulebookVersion.objects.filter(status="effective").count() == 2  # template, 九龙村
