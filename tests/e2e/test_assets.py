@@ -33,7 +33,7 @@ def test_register_propose_review_confirm_count_and_report(phone: Phone, browser:
     phone.goto("/assets/registers/new/")
     phone.check("assets-register-new")
     phone.page.get_by_label("类别").select_option(label="机器设备")
-    phone.page.get_by_label("名称", exact=True).fill("村集体旋耕机")
+    phone.page.get_by_label("名称").fill("村集体旋耕机")
     phone.page.get_by_label("面积或数量").fill("2")
     phone.page.get_by_label("单位").fill("台")
     phone.page.get_by_label("原值（元）").fill("18000")
@@ -46,7 +46,7 @@ def test_register_propose_review_confirm_count_and_report(phone: Phone, browser:
     # a payment with its receipt photo
     phone.goto("/assets/journal/new/")
     phone.check("assets-journal-new")
-    phone.page.get_by_label("账户").select_option(label="基本存款账户")
+    phone.page.get_by_label("账户").select_option(label="九龙村委会 · 基本存款账户")
     phone.page.get_by_label("业务日期").fill(today.isoformat())
     phone.page.get_by_label("支出").check()
     phone.page.get_by_label("科目").select_option(label="公益支出")
@@ -70,7 +70,7 @@ def test_register_propose_review_confirm_count_and_report(phone: Phone, browser:
     committee.check("assets-review-queue")
     committee.goto(f"/assets/journal/{entry}/")
     committee.page.get_by_role("button", name="审核通过").click()
-    committee.page.get_by_text("待乡镇代理记账确认").first.wait_for()
+    committee.page.get_by_text("待乡镇确认").first.wait_for()
     committee.check("assets-reviewed")
 
     # the township confirms it: posted with the month's next voucher number
