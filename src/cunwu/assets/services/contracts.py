@@ -28,7 +28,6 @@ from cunwu.core.crypto import encrypt_text
 from cunwu.core.errors import ApplicationError
 from cunwu.core.formatting import format_date, format_fen, mask_phone, normalize_phone, parse_yuan
 from cunwu.core.models import Region, RegionLevel
-from cunwu.core.services.audit import audit_append
 from cunwu.disclosure.content import check_attachment
 from cunwu.disclosure.models import PUBLIC_STATUSES, Category, Notice, NoticeStatus
 from cunwu.disclosure.models_feedback import ProblemCategory
@@ -52,6 +51,8 @@ from ..models import (
     Reminder,
     ReminderKind,
 )
+from .common import audit as _audit
+from .common import clean_text as _text
 
 # The contract checks' rules; ``settings.CUNWU_CONTRACT_RULES`` overrides any of them.
 # - decision_threshold_fen: leasing or contracting out collective property is a 第24条 matter
@@ -90,15 +91,6 @@ def contract_rules() -> dict[str, Any]:
 # ---------------------------------------------------------------- helpers
 
 
-def _text(value: Any, *, field: str, label: str, limit: int, required: bool = True) -> str:
-    text = " ".join(str(value or "").split())
-    if required and not text:
-        raise ApplicationError(f"{field}_empty", f"请填写{label}", field=field)
-    if len(text) > limit or "\x00" in text:
-        raise ApplicationError(f"{field}_long", f"{label}至多{limit}字", field=field)
-    return text
-
-
 def _yuan(value: Any, *, field: str, label: str, positive: bool = False) -> int:
     if value is None or (isinstance(value, str) and not value.strip()):
         raise ApplicationError(f"{field}_empty", f"请填写{label}", field=field)
@@ -125,11 +117,6 @@ def _village(region: Region) -> Region:
     if region.level != RegionLevel.VILLAGE or region.retired:
         raise ApplicationError("contract_village", "合同属于一个村，请选择村", field="village")
     return region
-
-
-def _audit(actor: Any, village: Region | str, action: str, obj: Any, **payload: Any) -> None:
-    region = village if isinstance(village, Region) else Region.objects.get(code=village)
-    audit_append(actor=actor, region=region, action=f"assets.{action}", obj=obj, payload=payload)
 
 
 def add_years(day: date, years: int) -> date:

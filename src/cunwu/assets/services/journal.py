@@ -27,7 +27,6 @@ from cunwu.accounts.permissions import has_perm_in, require
 from cunwu.core.errors import ApplicationError
 from cunwu.core.formatting import format_fen, parse_yuan
 from cunwu.core.models import Region, RegionLevel
-from cunwu.core.services.audit import audit_append
 from cunwu.disclosure import content
 from cunwu.disclosure.models import Category, Notice
 from cunwu.disclosure.services import Period, Subject, notice_publish
@@ -46,6 +45,8 @@ from ..models import (
     MonthClose,
     VoucherCounter,
 )
+from .common import audit as _audit
+from .common import clean_text as _text
 
 MAX_AMOUNT_FEN = 100_000_000 * 100  # 1 亿元
 EARLIEST = date(2000, 1, 1)
@@ -59,24 +60,10 @@ PENDING = (EntryStatus.PROPOSED, EntryStatus.REVIEWED)
 # ---------------------------------------------------------------- helpers
 
 
-def _text(value: Any, *, field: str, label: str, limit: int, required: bool = True) -> str:
-    text = " ".join(str(value or "").split())
-    if required and not text:
-        raise ApplicationError(f"{field}_empty", f"请填写{label}", field=field)
-    if len(text) > limit or "\x00" in text:
-        raise ApplicationError(f"{field}_long", f"{label}至多{limit}字", field=field)
-    return text
-
-
 def _village(region: Region) -> Region:
     if region.level != RegionLevel.VILLAGE or region.retired:
         raise ApplicationError("journal_village", "资金账户属于一个村，请选择村", field="village")
     return region
-
-
-def _audit(actor: Any, village: Region | str, action: str, obj: Any, **payload: Any) -> None:
-    region = village if isinstance(village, Region) else Region.objects.get(code=village)
-    audit_append(actor=actor, region=region, action=f"assets.{action}", obj=obj, payload=payload)
 
 
 def voucher_number(year: int, month: int, seq: int) -> str:
