@@ -139,17 +139,11 @@ class Asset(models.Model):
         return CATEGORY_CLASS[self.category]
 
 
-class FileKind(models.TextChoices):
-    PHOTO = "photo", "照片"
-    DOCUMENT = "document", "文件"
+class StoredFile(models.Model):
+    """What every attachment keeps: the name it was uploaded with, what it is (by its first
+    bytes), its size and digest, who uploaded it and when. Attachments are kept, never
+    replaced."""
 
-
-class AssetFile(models.Model):
-    """A photo or document of a register entry (权证, 图纸, 现场照片); kept, never replaced."""
-
-    asset = models.ForeignKey(Asset, on_delete=models.PROTECT, related_name="files")
-    kind = models.CharField("类型", max_length=10, choices=FileKind.choices)
-    file = models.FileField("文件", upload_to="assets/%Y/%m/")
     original_name = models.CharField("文件名", max_length=200)
     content_type = models.CharField("格式", max_length=40)
     size = models.PositiveIntegerField("大小")
@@ -160,11 +154,27 @@ class AssetFile(models.Model):
     uploaded_at = models.DateTimeField("上传时间", auto_now_add=True)
 
     class Meta:
-        verbose_name = verbose_name_plural = "台账附件"
-        ordering: ClassVar = ["asset", "uploaded_at", "pk"]
+        abstract = True
 
     def __str__(self) -> str:
         return self.original_name
+
+
+class FileKind(models.TextChoices):
+    PHOTO = "photo", "照片"
+    DOCUMENT = "document", "文件"
+
+
+class AssetFile(StoredFile):
+    """A photo or document of a register entry (权证, 图纸, 现场照片); kept, never replaced."""
+
+    asset = models.ForeignKey(Asset, on_delete=models.PROTECT, related_name="files")
+    kind = models.CharField("类型", max_length=10, choices=FileKind.choices)
+    file = models.FileField("文件", upload_to="assets/%Y/%m/")
+
+    class Meta:
+        verbose_name = verbose_name_plural = "台账附件"
+        ordering: ClassVar = ["asset", "uploaded_at", "pk"]
 
 
 class DisposalKind(models.TextChoices):
@@ -540,26 +550,15 @@ class EntryApproval(models.Model):
         return f"{self.entry_id} {self.get_step_display()}"
 
 
-class EntryFile(models.Model):
+class EntryFile(StoredFile):
     """An attachment of an entry (发票, 收据, 银行回单, 会议记录)."""
 
     entry = models.ForeignKey(JournalEntry, on_delete=models.PROTECT, related_name="files")
     file = models.FileField("文件", upload_to="journal/%Y/%m/")
-    original_name = models.CharField("文件名", max_length=200)
-    content_type = models.CharField("格式", max_length=40)
-    size = models.PositiveIntegerField("大小")
-    sha256 = models.CharField("SHA-256", max_length=64)
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="上传人", on_delete=models.PROTECT, related_name="+"
-    )
-    uploaded_at = models.DateTimeField("上传时间", auto_now_add=True)
 
     class Meta:
         verbose_name = verbose_name_plural = "收支附件"
         ordering: ClassVar = ["entry", "uploaded_at", "pk"]
-
-    def __str__(self) -> str:
-        return self.original_name
 
 
 class VoucherCounter(models.Model):
@@ -711,26 +710,15 @@ class Contract(models.Model):
         return f"{self.number} {self.title}"
 
 
-class ContractFile(models.Model):
+class ContractFile(StoredFile):
     """A document of a contract (the signed contract, the tender record, maps)."""
 
     contract = models.ForeignKey(Contract, on_delete=models.PROTECT, related_name="files")
     file = models.FileField("文件", upload_to="contracts/%Y/")
-    original_name = models.CharField("文件名", max_length=200)
-    content_type = models.CharField("格式", max_length=40)
-    size = models.PositiveIntegerField("大小")
-    sha256 = models.CharField("SHA-256", max_length=64)
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="上传人", on_delete=models.PROTECT, related_name="+"
-    )
-    uploaded_at = models.DateTimeField("上传时间", auto_now_add=True)
 
     class Meta:
         verbose_name = verbose_name_plural = "合同附件"
         ordering: ClassVar = ["contract", "uploaded_at", "pk"]
-
-    def __str__(self) -> str:
-        return self.original_name
 
 
 class Receivable(models.Model):
