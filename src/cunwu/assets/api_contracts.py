@@ -140,7 +140,7 @@ class ReceivableFilter(PageParams):
     overdue: bool = False
 
 
-class AgingRowOut(Schema):
+class ReceivableAgingRowOut(Schema):
     village: str | None
     village_name: str
     count: int
@@ -148,10 +148,10 @@ class AgingRowOut(Schema):
     total_fen: int
 
 
-class AgingOut(Schema):
+class ReceivableAgingOut(Schema):
     buckets: list[dict[str, str]]
-    rows: list[AgingRowOut]
-    total: AgingRowOut
+    rows: list[ReceivableAgingRowOut]
+    total: ReceivableAgingRowOut
 
 
 class AgingQuery(Schema):
@@ -165,11 +165,11 @@ class PaymentIn(Schema):
     note: Text = Field("", max_length=200)
 
 
-class ReverseIn(Schema):
+class PaymentReverseIn(Schema):
     reason: Text = Field(max_length=200)
 
 
-class PaymentOut(Schema):
+class ReceivablePaymentOut(Schema):
     id: int
     receivable: int
     date: dt.date
@@ -346,7 +346,9 @@ def receivable_list(request: HttpRequest, filters: Query[ReceivableFilter]) -> d
     return page
 
 
-@router.get("/receivables/aging", response={200: AgingOut, **ERRORS}, summary="应收款账龄")
+@router.get(
+    "/receivables/aging", response={200: ReceivableAgingOut, **ERRORS}, summary="应收款账龄"
+)
 def receivable_aging(request: HttpRequest, query: Query[AgingQuery]) -> dict[str, Any]:
     rows, total = selectors.aging(actor=request.user, region=query.region)
 
@@ -361,7 +363,7 @@ def receivable_aging(request: HttpRequest, query: Query[AgingQuery]) -> dict[str
     }  # fmt: skip
 
 
-@router.post("/payments", response={201: PaymentOut, **ERRORS}, summary="登记收款")
+@router.post("/payments", response={201: ReceivablePaymentOut, **ERRORS}, summary="登记收款")
 def payment_create(request: HttpRequest, body: PaymentIn) -> Status[dict[str, Any]]:
     receivable = selectors.receivable_get(actor=request.user, pk=body.receivable)
     payment = services.payment_record(
@@ -371,8 +373,12 @@ def payment_create(request: HttpRequest, body: PaymentIn) -> Status[dict[str, An
     return Status(201, _payment(payment))
 
 
-@router.post("/payments/{int:pk}/reverse", response={201: PaymentOut, **ERRORS}, summary="冲销收款")
-def payment_reverse(request: HttpRequest, pk: int, body: ReverseIn) -> Status[dict[str, Any]]:
+@router.post(
+    "/payments/{int:pk}/reverse", response={201: ReceivablePaymentOut, **ERRORS}, summary="冲销收款"
+)
+def payment_reverse(
+    request: HttpRequest, pk: int, body: PaymentReverseIn
+) -> Status[dict[str, Any]]:
     payment = selectors.payment_get(actor=request.user, pk=pk)
     reversal = services.payment_reverse(actor=request.user, payment=payment, reason=body.reason)
     return Status(201, _payment(reversal))

@@ -127,12 +127,12 @@ class ApproveIn(Schema):
     note: Text = Field("", max_length=200, description="意见（退回时必填）")
 
 
-class ReverseIn(Schema):
+class EntryReverseIn(Schema):
     date: Date
     reason: Text = Field(max_length=150)
 
 
-class FileOut(Schema):
+class EntryFileOut(Schema):
     id: int
     name: str
     content_type: str
@@ -203,7 +203,7 @@ class StatementOut(Schema):
     closing_fen: int
 
 
-class NoticeRef(Schema):
+class StatementNoticeRef(Schema):
     id: int
     title: str
     status: str
@@ -358,7 +358,7 @@ def entry_confirm(request: HttpRequest, pk: int, body: ApproveIn) -> dict[str, A
     response={201: EntryDetailOut, **ERRORS},
     summary="红字冲销（生成冲销记录，待审核确认）",
 )
-def entry_reverse(request: HttpRequest, pk: int, body: ReverseIn) -> Status[dict[str, Any]]:
+def entry_reverse(request: HttpRequest, pk: int, body: EntryReverseIn) -> Status[dict[str, Any]]:
     entry = selectors.entry_get(actor=request.user, pk=pk)
     reversal = services.entry_reverse(
         actor=request.user, entry=entry, date=body.date, reason=body.reason
@@ -367,7 +367,9 @@ def entry_reverse(request: HttpRequest, pk: int, body: ReverseIn) -> Status[dict
 
 
 @router.get(
-    "/journal/entries/{int:pk}/files", response={200: list[FileOut], **ERRORS}, summary="收支附件"
+    "/journal/entries/{int:pk}/files",
+    response={200: list[EntryFileOut], **ERRORS},
+    summary="收支附件",
 )
 def entry_files(request: HttpRequest, pk: int) -> list[dict[str, Any]]:
     from django.urls import reverse
@@ -419,7 +421,7 @@ def statement(request: HttpRequest, query: Query[MonthIn]) -> dict[str, Any]:
 
 @router.post(
     "/journal/statement",
-    response={201: NoticeRef, **ERRORS},
+    response={201: StatementNoticeRef, **ERRORS},
     summary="公开月度收支明细（已结账的月份；经监委会审核后公开）",
 )
 def statement_publish(request: HttpRequest, body: MonthIn) -> Status[dict[str, Any]]:

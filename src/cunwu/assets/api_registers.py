@@ -107,7 +107,7 @@ class AssetPatch(Schema):
     note: Text | None = Field(None, max_length=2000)
 
 
-class FileOut(Schema):
+class AssetFileOut(Schema):
     id: int
     kind: str
     original_name: str
@@ -166,7 +166,7 @@ class StartIn(Schema):
     year: int = Field(ge=2000, le=2100)
 
 
-class LineOut(Schema):
+class InventoryLineOut(Schema):
     id: int
     campaign: int
     asset: int | None
@@ -192,7 +192,7 @@ class LineFilter(PageParams):
     q: Text = Field("", max_length=50)
 
 
-class CountIn(Schema):
+class InventoryCountIn(Schema):
     counted_quantity: Text = Field(max_length=20, description="实盘数量；未找到填0")
     counted_status: CountStatus = Field(description="实际状态；未找到为空字符串")
     note: Text = Field("", max_length=500)
@@ -212,7 +212,7 @@ class ReconcileIn(Schema):
     adjust: bool = Field(description="按实盘结果调整台账（盘盈则新增台账）")
 
 
-class NoticeRef(Schema):
+class RegisterNoticeRef(Schema):
     id: int
     title: str
     status: str
@@ -390,7 +390,7 @@ def asset_update(request: HttpRequest, pk: int, body: AssetPatch) -> dict[str, A
 
 
 @router.get(
-    "/registers/{int:pk}/files", response={200: list[FileOut], **ERRORS}, summary="台账附件"
+    "/registers/{int:pk}/files", response={200: list[AssetFileOut], **ERRORS}, summary="台账附件"
 )
 def asset_file_list(request: HttpRequest, pk: int) -> list[dict[str, Any]]:
     asset = selectors.asset_get(actor=request.user, pk=pk)
@@ -443,7 +443,9 @@ def campaign_detail(request: HttpRequest, pk: int) -> dict[str, Any]:
 
 
 @router.get(
-    "/inventories/{int:pk}/lines", response={200: Page[LineOut], **ERRORS}, summary="盘点明细"
+    "/inventories/{int:pk}/lines",
+    response={200: Page[InventoryLineOut], **ERRORS},
+    summary="盘点明细",
 )
 def line_list(request: HttpRequest, pk: int, filters: Query[LineFilter]) -> dict[str, Any]:
     campaign = selectors.campaign_get(actor=request.user, pk=pk)
@@ -453,7 +455,9 @@ def line_list(request: HttpRequest, pk: int, filters: Query[LineFilter]) -> dict
     return page
 
 
-@router.post("/inventories/{int:pk}/surplus", response={201: LineOut, **ERRORS}, summary="登记盘盈")
+@router.post(
+    "/inventories/{int:pk}/surplus", response={201: InventoryLineOut, **ERRORS}, summary="登记盘盈"
+)
 def surplus_add(request: HttpRequest, pk: int, body: SurplusIn) -> Status[dict[str, Any]]:
     campaign = selectors.campaign_get(actor=request.user, pk=pk)
     line = services.inventory_add_surplus(
@@ -474,7 +478,9 @@ def campaign_close(request: HttpRequest, pk: int) -> dict[str, Any]:
 
 
 @router.post(
-    "/inventories/{int:pk}/publish", response={201: NoticeRef, **ERRORS}, summary="公开汇总结果"
+    "/inventories/{int:pk}/publish",
+    response={201: RegisterNoticeRef, **ERRORS},
+    summary="公开汇总结果",
 )
 def campaign_publish(request: HttpRequest, pk: int) -> Status[dict[str, Any]]:
     campaign = selectors.campaign_get(actor=request.user, pk=pk)
@@ -483,9 +489,11 @@ def campaign_publish(request: HttpRequest, pk: int) -> Status[dict[str, Any]]:
 
 
 @router.post(
-    "/inventory-lines/{int:pk}/count", response={200: LineOut, **ERRORS}, summary="盘点一项"
+    "/inventory-lines/{int:pk}/count",
+    response={200: InventoryLineOut, **ERRORS},
+    summary="盘点一项",
 )
-def line_count(request: HttpRequest, pk: int, body: CountIn) -> dict[str, Any]:
+def line_count(request: HttpRequest, pk: int, body: InventoryCountIn) -> dict[str, Any]:
     line = selectors.line_get(actor=request.user, pk=pk)
     services.inventory_count(
         actor=request.user, line=line, counted_quantity=body.counted_quantity,
@@ -495,7 +503,9 @@ def line_count(request: HttpRequest, pk: int, body: CountIn) -> dict[str, Any]:
 
 
 @router.post(
-    "/inventory-lines/{int:pk}/reconcile", response={200: LineOut, **ERRORS}, summary="处理差异"
+    "/inventory-lines/{int:pk}/reconcile",
+    response={200: InventoryLineOut, **ERRORS},
+    summary="处理差异",
 )
 def line_reconcile(request: HttpRequest, pk: int, body: ReconcileIn) -> dict[str, Any]:
     line = selectors.line_get(actor=request.user, pk=pk)

@@ -42,7 +42,7 @@ class OverviewQuery(Schema):
     year: int | None = Field(None, ge=selectors.MIN_YEAR, le=selectors.MAX_YEAR)
 
 
-class RegionOut(Schema):
+class ReportRegionOut(Schema):
     code: str
     name: str
     level: int
@@ -75,7 +75,7 @@ class RegistersOut(Schema):
     original_value_fen: int
 
 
-class IncomeOut(Schema):
+class ReportIncomeOut(Schema):
     year: int
     active_count: int
     annual_price_fen: int = Field(description="履行中合同年租金合计（分）")
@@ -88,7 +88,7 @@ class BucketOut(Schema):
     outstanding_fen: int
 
 
-class AgingOut(Schema):
+class ReportAgingOut(Schema):
     buckets: list[BucketOut]
     count: int
     outstanding_fen: int
@@ -109,7 +109,7 @@ class MonthOut(Schema):
 
 
 class ChildOut(Schema):
-    region: RegionOut
+    region: ReportRegionOut
     assets: int
     book_value_fen: int
     idle: int
@@ -120,11 +120,11 @@ class ChildOut(Schema):
 
 
 class OverviewOut(Schema):
-    region: RegionOut
+    region: ReportRegionOut
     year: int
     registers: RegistersOut
-    contract_income: IncomeOut
-    receivables_aging: AgingOut
+    contract_income: ReportIncomeOut
+    receivables_aging: ReportAgingOut
     problems: ProblemsOut
     months: list[MonthOut]
     children: list[ChildOut]
@@ -150,14 +150,14 @@ class VillageMonthOut(Schema):
 
 
 class MonthlyOut(Schema):
-    region: RegionOut
+    region: ReportRegionOut
     year: int
     month: int
     rows: list[VillageMonthOut]
     totals: VillageMonthOut
 
 
-class NoticeRef(Schema):
+class ReportNoticeRef(Schema):
     id: int
     title: str
     status: str
@@ -237,7 +237,7 @@ def monthly(request: HttpRequest, query: Query[MonthlyQuery]) -> dict[str, Any]:
 
 @router.post(
     "/reports/{village}/{int:year}/publish",
-    response={201: NoticeRef, **ERRORS},
+    response={201: ReportNoticeRef, **ERRORS},
     summary="公开村年度三资汇总（财务公开，经监委会审核）",
 )
 def publish_year(request: HttpRequest, village: str, year: int) -> Status[dict[str, Any]]:

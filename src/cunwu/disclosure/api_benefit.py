@@ -46,7 +46,7 @@ class BatchOut(Schema):
     notice_status: str
 
 
-class PaymentOut(Schema):
+class BenefitPaymentOut(Schema):
     id: int
     batch: int
     village: str
@@ -79,7 +79,7 @@ class PaymentFilter(PageParams):
     year: int | None = Field(None, ge=2000, le=2100)
 
 
-class PublishIn(Schema):
+class BenefitPublishIn(Schema):
     period_days: int = Field(7, ge=0, le=MAX_PERIOD_DAYS, description="公示天数；0 为只公开")
 
 
@@ -89,7 +89,7 @@ class PublishOut(Schema):
     status_label: str
 
 
-class ReverseIn(Schema):
+class BenefitReverseIn(Schema):
     reason: Text = Field(max_length=200)
 
 
@@ -212,7 +212,7 @@ def batch_detail(request: HttpRequest, pk: int) -> dict[str, Any]:
     response={201: PublishOut, **ERRORS},
     summary="提交公示（惠民资金公告，经监委会审核后公开）",
 )
-def batch_publish(request: HttpRequest, pk: int, body: PublishIn) -> Status[dict[str, Any]]:
+def batch_publish(request: HttpRequest, pk: int, body: BenefitPublishIn) -> Status[dict[str, Any]]:
     batch = selectors.batch_get(actor=request.user, pk=pk)
     notice = services.benefit_publish(actor=request.user, batch=batch, period_days=body.period_days)
     return Status(
@@ -222,7 +222,7 @@ def batch_publish(request: HttpRequest, pk: int, body: PublishIn) -> Status[dict
 
 @router.get(
     "/benefits/payments",
-    response={200: Page[PaymentOut], **ERRORS},
+    response={200: Page[BenefitPaymentOut], **ERRORS},
     summary="发放记录（身份证号遮蔽）",
 )
 def payment_list(request: HttpRequest, filters: Query[PaymentFilter]) -> dict[str, Any]:
@@ -237,10 +237,12 @@ def payment_list(request: HttpRequest, filters: Query[PaymentFilter]) -> dict[st
 
 @router.post(
     "/benefits/payments/{int:pk}/reverse",
-    response={201: PaymentOut, **ERRORS},
+    response={201: BenefitPaymentOut, **ERRORS},
     summary="冲销一条发放记录（登记负数记录，原记录不变）",
 )
-def payment_reverse(request: HttpRequest, pk: int, body: ReverseIn) -> Status[dict[str, Any]]:
+def payment_reverse(
+    request: HttpRequest, pk: int, body: BenefitReverseIn
+) -> Status[dict[str, Any]]:
     payment = selectors.payment_get(actor=request.user, pk=pk)
     reversal = services.benefit_reverse(actor=request.user, payment=payment, reason=body.reason)
     return Status(201, _payment(selectors.payment_get(actor=request.user, pk=reversal.pk)))
