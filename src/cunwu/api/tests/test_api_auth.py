@@ -44,7 +44,8 @@ def test_a_valid_token_authenticates_its_user(persona: Callable[[str], User]) ->
         "roles": [{
             "role": "township_staff", "role_label": "乡镇干部", "region": "430423100000",
             "region_name": "衡山县开云镇",
-            "permissions": ["core.manage_groups", "core.view_audit",
+            "permissions": ["assets.check", "assets.journal_confirm", "assets.view",
+                            "core.manage_groups", "core.view_audit",
                             "disclosure.committee_members", "disclosure.committee_view",
                             "disclosure.feedback_assign", "disclosure.feedback_escalated",
                             "disclosure.feedback_handle", "disclosure.feedback_ordinary",
@@ -174,7 +175,7 @@ def _operations(client: Client) -> list[tuple[str, str]]:
 def test_every_operation_but_health_needs_credentials(regions: dict[str, Any]) -> None:
     client = Client(raise_request_exception=False)
     operations = _operations(client)
-    assert len(operations) == 91
+    assert len(operations) == 142
     for method, path in operations:
         url = path.format(
             pk=1, year=2025, category="wages", object_type="x", object_id="1", code="1",
