@@ -23,7 +23,7 @@ from cunwu.accounts.permissions import require
 from cunwu.core.errors import ApplicationError
 from cunwu.core.formatting import format_fen, parse_yuan
 from cunwu.core.models import Region, RegionLevel
-from cunwu.core.services.audit import PendingEvent, audit_append, audit_append_many
+from cunwu.core.services.audit import PendingEvent, audit_append_many
 from cunwu.disclosure.content import check_attachment
 from cunwu.disclosure.models import Category, Notice
 from cunwu.disclosure.models_lists import Decision, DecisionStage
@@ -43,6 +43,8 @@ from ..models import (
     InventoryLine,
     LineResult,
 )
+from .common import audit as _audit
+from .common import clean_text as _text
 
 NUMBER_PREFIX = "ZC-"
 MAX_FILES = 10
@@ -62,15 +64,6 @@ Upload = tuple[str, bytes]
 
 
 # ---------------------------------------------------------------- input
-
-
-def _text(value: Any, *, field: str, label: str, limit: int, required: bool = True) -> str:
-    text = " ".join(str(value or "").split())
-    if required and not text:
-        raise ApplicationError(f"{field}_empty", f"请填写{label}", field=field)
-    if len(text) > limit or "\x00" in text:
-        raise ApplicationError(f"{field}_long", f"{label}至多{limit}字", field=field)
-    return text
 
 
 def _long_text(value: Any, *, field: str, label: str, limit: int = 2000) -> str:
@@ -168,11 +161,6 @@ def _village(region: Region) -> Region:
     if region.level != RegionLevel.VILLAGE or region.retired:
         raise ApplicationError("assets_village", "三资台账属于一个村，请选择村", field="village")
     return region
-
-
-def _audit(actor: Any, village: Region | str, action: str, obj: Any, **payload: Any) -> None:
-    region = village if isinstance(village, Region) else Region.objects.get(code=village)
-    audit_append(actor=actor, region=region, action=f"assets.{action}", obj=obj, payload=payload)
 
 
 def _plain(value: Any) -> Any:
