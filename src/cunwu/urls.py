@@ -10,9 +10,11 @@ urlpatterns = [
     path("registry/", include("cunwu.registry.urls")),
     path("disclosure/", include("cunwu.disclosure.urls")),
     path("points/", include("cunwu.points.urls")),
+    path("public/monitoring/", include("cunwu.monitoring.urls_public")),
     path("public/", include("cunwu.disclosure.urls_public")),
     path("store/", include("cunwu.store.urls")),
     path("assets/", include("cunwu.assets.urls")),
+    path("monitoring/", include("cunwu.monitoring.urls")),
     path("", include("cunwu.web.urls")),
 ]
 

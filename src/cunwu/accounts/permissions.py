@@ -162,6 +162,36 @@ PERMISSIONS: dict[str, set[str]] = {
     "assets.journal_confirm": {Role.TOWNSHIP_STAFF},
     # run the contract checks that file problems in the ledger
     "assets.check": {Role.SUPERVISOR, Role.TOWNSHIP_STAFF, Role.COUNTY_ADMIN, Role.DISCIPLINE},
+    # 防返贫监测: see monitored households, cases, alerts, measures, campaigns and statistics
+    # (health and income details: only inside the scope)
+    "monitoring.view": {
+        Role.VILLAGE_STAFF,
+        Role.SUPERVISOR,
+        Role.WORK_TEAM,
+        Role.TOWNSHIP_STAFF,
+        Role.COUNTY_ADMIN,
+    },
+    # register an application or a cadre's finding (识别的发起), handle alerts, record home
+    # verifications, democratic appraisals and their 公示 (the village and its work team)
+    "monitoring.handle": {Role.VILLAGE_STAFF, Role.WORK_TEAM},
+    # the information comparison by county departments and the township's review
+    "monitoring.review": {Role.TOWNSHIP_STAFF},
+    # county approval (审定) of identification and risk elimination
+    "monitoring.approve": {Role.COUNTY_ADMIN},
+    # keep a monitored household's record: 帮扶责任人, risks, plan, 脱贫户 exit records
+    "monitoring.manage": {Role.VILLAGE_STAFF, Role.WORK_TEAM, Role.TOWNSHIP_STAFF},
+    # record assistance measures and their follow-up visits
+    "monitoring.assist": {Role.VILLAGE_STAFF, Role.WORK_TEAM, Role.TOWNSHIP_STAFF},
+    # import a department's data file (医保, 民政, 残联, …) and see its results
+    "monitoring.import": {Role.DEPARTMENT, Role.COUNTY_ADMIN},
+    # run the registry screening over a region
+    "monitoring.screen": {Role.TOWNSHIP_STAFF, Role.COUNTY_ADMIN},
+    # set the year's thresholds and time limits (a county; a province-level admin for the line)
+    "monitoring.policy": {Role.COUNTY_ADMIN},
+    # start survey campaigns (回头看) and assign households to cadres
+    "monitoring.campaign": {Role.VILLAGE_STAFF, Role.TOWNSHIP_STAFF, Role.COUNTY_ADMIN},
+    # visit households in a campaign (with a phone)
+    "monitoring.visit": {Role.VILLAGE_STAFF, Role.WORK_TEAM, Role.TOWNSHIP_STAFF},
 }
 
 # The lowest level at which a role may be assigned (a villager belongs to a village, …).

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Any
 
 from cunwu.core.errors import ApplicationError
 
@@ -67,3 +68,14 @@ def parse_yuan(raw: str | float | int | Decimal, *, field: str = "amount") -> in
     if value != value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP):
         raise ApplicationError("amount_precision", f"金额“{raw}”最多保留两位小数", field=field)
     return int(value * 100)
+
+
+def clean_text(value: Any, *, field: str, label: str, limit: int, required: bool = True) -> str:
+    """One line with its white space folded; empty only when not ``required``; at most
+    ``limit`` characters and no NUL (a Chinese error naming ``label`` otherwise)."""
+    text = " ".join(str(value or "").split())
+    if required and not text:
+        raise ApplicationError(f"{field}_empty", f"请填写{label}", field=field)
+    if len(text) > limit or "\x00" in text:
+        raise ApplicationError(f"{field}_long", f"{label}至多{limit}字", field=field)
+    return text

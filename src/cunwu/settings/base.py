@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "cunwu.points",
     "cunwu.store",
     "cunwu.assets",
+    "cunwu.monitoring",
     "cunwu.web",
     "cunwu.api",
 ]

@@ -5,20 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from cunwu.core.errors import ApplicationError
+from cunwu.core.formatting import clean_text
 from cunwu.core.models import Region
 from cunwu.core.services.audit import audit_append
 
-
-def clean_text(value: Any, *, field: str, label: str, limit: int, required: bool = True) -> str:
-    """One line with its white space folded; empty only when not ``required``; at most
-    ``limit`` characters and no NUL (a Chinese error naming ``label`` otherwise)."""
-    text = " ".join(str(value or "").split())
-    if required and not text:
-        raise ApplicationError(f"{field}_empty", f"请填写{label}", field=field)
-    if len(text) > limit or "\x00" in text:
-        raise ApplicationError(f"{field}_long", f"{label}至多{limit}字", field=field)
-    return text
+__all__ = ["audit", "clean_text"]
 
 
 def audit(actor: Any, village: Region | str, action: str, obj: Any, **payload: Any) -> None:

@@ -1,6 +1,6 @@
 """The dependencies between apps that DESIGN.md draws, checked on every module and template.
 
-core ← accounts ← registry ← points ← store; registry ← assets; disclosure imports only core
+core ← accounts ← registry ← points ← store; registry ← assets, monitoring; disclosure imports only core
 and accounts (the other modules publish through it); web and api sit on top and may use every
 app.
 """
@@ -22,6 +22,7 @@ ALLOWED: dict[str, set[str]] = {
     "points": {"core", "accounts", "registry", "disclosure"},
     "store": {"core", "accounts", "registry", "disclosure", "points"},
     "assets": {"core", "accounts", "registry", "disclosure"},
+    "monitoring": {"core", "accounts", "registry", "disclosure"},
 }
 _INCLUDE = re.compile(r"""{%\s*(?:include|extends)\s+["']([a-z_]+)/""")
 

@@ -1,0 +1,1 @@
+"""Reads of 防返贫监测 (part: stats)."""

@@ -1,0 +1,1 @@
+"""Writes of 防返贫监测 (part: stats)."""

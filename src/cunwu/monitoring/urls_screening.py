@@ -1,0 +1,5 @@
+"""Pages of 防返贫监测 (part: screening)."""
+
+from django.urls import URLPattern, URLResolver
+
+urlpatterns: list[URLPattern | URLResolver] = []
