@@ -538,6 +538,47 @@ class DepartmentImport(models.Model):
         return 100 * self.processed_rows // self.total_rows if self.total_rows else 0
 
 
+class DepartmentRecord(models.Model):
+    """One valid row of a department file, kept so that the screening can join it with the
+    registry (and re-run when a threshold changes). ``person`` is empty for a row whose ID
+    matches nobody in the registry (reported as unmatched)."""
+
+    source_import = models.ForeignKey(
+        DepartmentImport, on_delete=models.PROTECT, related_name="records"
+    )
+    row_number = models.PositiveIntegerField("行号")
+    department = models.CharField("部门", max_length=12, choices=Department.choices)
+    kind = models.CharField("预警类型", max_length=20, choices=AlertKind.choices)
+    county_code = models.CharField("县级代码", max_length=6)
+    id_index = models.CharField(max_length=64, db_index=True)
+    person = models.ForeignKey(
+        Person, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    household = models.ForeignKey(
+        Household, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    village = models.ForeignKey(
+        Region, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    year = models.PositiveSmallIntegerField("年度")
+    event_date = models.DateField("发生日期", null=True, blank=True)
+    amount_fen = models.BigIntegerField("金额（分）", null=True, blank=True)
+    details = models.JSONField("详情", default=dict, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "部门数据"
+        ordering: ClassVar = ["source_import", "row_number"]
+        indexes: ClassVar = [models.Index(fields=["county_code", "year", "kind"])]
+        constraints: ClassVar = [
+            models.UniqueConstraint(
+                fields=["source_import", "row_number"], name="department_record_row_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source_import_id}:{self.row_number}"
+
+
 class ScreeningRun(models.Model):
     """A run of the registry screening over a region for a year: what it flagged."""
 

@@ -9,7 +9,6 @@ import pytest
 from django.utils import timezone
 
 from cunwu.accounts.models import User
-from cunwu.core.models import Region
 from cunwu.monitoring.models import Category, MonitoredHousehold, RiskType
 from cunwu.monitoring.services.households import monitoring_enter
 from cunwu.registry.models import Household
@@ -57,6 +56,3 @@ def county_admin(persona: Callable[[str], User]) -> User:
 def outsider(persona: Callable[[str], User]) -> User:
     """另一村的村干部 (沿江村, 衡南县): sees nothing of 九龙村."""
     return persona("另一村的村干部")
-
-
-__all__ = ["Region", "enter"]
