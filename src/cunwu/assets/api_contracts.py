@@ -21,6 +21,7 @@ from cunwu.disclosure.models_lists import Decision
 
 from .models import Asset, Contract, Receivable, ReceivablePayment, Reminder
 from .selectors import contracts as selectors
+from .selectors import journal as journal_selectors
 from .services import contracts as services
 
 router = Router(tags=["三资"])
@@ -163,6 +164,8 @@ class PaymentIn(Schema):
     date: Date
     amount: Text = Yuan
     note: Text = Field("", max_length=200)
+    # the village's bank or cash account: the receipt is also proposed in the fund journal
+    account: int | None = Field(None, ge=1, le=MAX_ID)
 
 
 class PaymentReverseIn(Schema):
@@ -176,6 +179,8 @@ class ReceivablePaymentOut(Schema):
     amount_fen: int
     reverses: int | None
     note: str
+    # the fund-journal entry proposed with it (when an account was named)
+    entry: int | None
     receivable_paid_fen: int
 
 
@@ -240,7 +245,7 @@ def _payment(p: ReceivablePayment) -> dict[str, Any]:
     paid = Receivable.objects.values_list("paid_fen", flat=True).get(pk=p.receivable_id)
     return {"id": p.pk, "receivable": p.receivable_id, "date": p.date,
             "amount_fen": p.amount_fen, "reverses": p.reverses_id, "note": p.note,
-            "receivable_paid_fen": paid}  # fmt: skip
+            "entry": p.entry_id, "receivable_paid_fen": paid}  # fmt: skip
 
 
 def _reminder(r: Reminder) -> dict[str, Any]:
@@ -366,9 +371,14 @@ def receivable_aging(request: HttpRequest, query: Query[AgingQuery]) -> dict[str
 @router.post("/payments", response={201: ReceivablePaymentOut, **ERRORS}, summary="登记收款")
 def payment_create(request: HttpRequest, body: PaymentIn) -> Status[dict[str, Any]]:
     receivable = selectors.receivable_get(actor=request.user, pk=body.receivable)
+    account = (
+        journal_selectors.account_get(actor=request.user, pk=body.account)
+        if body.account is not None
+        else None
+    )
     payment = services.payment_record(
         actor=request.user, receivable=receivable, date=body.date, amount=body.amount,
-        note=body.note,
+        note=body.note, account=account,
     )  # fmt: skip
     return Status(201, _payment(payment))
 

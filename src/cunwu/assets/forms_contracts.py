@@ -74,6 +74,14 @@ class PaymentForm(forms.Form):
     date = forms.DateField(label="收款日期", widget=DATE)
     amount = forms.CharField(label="金额（元）", max_length=20, widget=forms.TextInput(attrs=MONEY))
     note = forms.CharField(label="说明", max_length=200, required=False)
+    account: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
+        label="收入账户", queryset=None, required=False, empty_label="不记入资金收支",
+        help_text="选择账户时，同时提出一笔“发包及上交收入”，经监委会审核、乡镇记账",
+    )  # fmt: skip
+
+    def __init__(self, *args: Any, accounts: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["account"].queryset = accounts  # type: ignore[attr-defined]
 
 
 class ReverseForm(forms.Form):

@@ -26,6 +26,7 @@ from cunwu.core.spreadsheets import xlsx_response
 from .forms_contracts import ContractForm, EndForm, FileForm, PaymentForm, ReverseForm
 from .models import ContractKind, ContractStatus, ReminderKind
 from .selectors import contracts as selectors
+from .selectors import journal as journal_selectors
 from .services import contracts as services
 
 PAGE_SIZE = 30
@@ -256,13 +257,18 @@ def contract_file_add(request: HttpRequest, pk: int) -> HttpResponse:
 def payment_create(request: HttpRequest, pk: int) -> HttpResponse:
     receivable = selectors.receivable_get(actor=request.user, pk=pk)
     _manage(request.user, receivable.village_id)
-    form = PaymentForm(request.POST or None, initial={"date": timezone.localdate()})
+    accounts = journal_selectors.accounts_for_propose(request.user).filter(
+        village_id=receivable.village_id
+    )
+    form = PaymentForm(
+        request.POST or None, accounts=accounts, initial={"date": timezone.localdate()}
+    )
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         try:
             services.payment_record(
                 actor=request.user, receivable=receivable, date=d["date"], amount=d["amount"],
-                note=d["note"],
+                note=d["note"], account=d["account"],
             )  # fmt: skip
         except ApplicationError as exc:
             apply_error(form, exc)

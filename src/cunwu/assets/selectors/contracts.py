@@ -115,7 +115,7 @@ def contract_receivables(contract: Contract) -> list[Receivable]:
 def contract_payments(contract: Contract) -> list[ReceivablePayment]:
     return list(
         ReceivablePayment.objects.filter(receivable__contract=contract)
-        .select_related("receivable", "recorded_by", "reverses")
+        .select_related("receivable", "recorded_by", "reverses", "entry")
         .annotate(reversed_count=Count("reversed_by"))
         .order_by("date", "pk")
     )

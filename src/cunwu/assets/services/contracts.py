@@ -45,7 +45,10 @@ from ..models import (
     ContractFlag,
     ContractKind,
     ContractStatus,
+    Direction,
+    EntryCategory,
     FlagRule,
+    FundAccount,
     Receivable,
     ReceivablePayment,
     Reminder,
@@ -53,6 +56,7 @@ from ..models import (
 )
 from .common import audit as _audit
 from .common import clean_text as _text
+from .journal import entry_propose
 
 # The contract checks' rules; ``settings.CUNWU_CONTRACT_RULES`` overrides any of them.
 # - decision_threshold_fen: leasing or contracting out collective property is a 第24条 matter
@@ -447,9 +451,17 @@ def payment_record(
     date: date,
     amount: str | Decimal | int,
     note: str = "",
+    account: FundAccount | None = None,
 ) -> ReceivablePayment:
-    """Money received against an instalment (in 元); at most what is still outstanding."""
+    """Money received against an instalment (in 元); at most what is still outstanding.
+
+    With ``account`` (the bank or cash account it went into) the receipt is also proposed in
+    the fund journal as 发包及上交收入, in the same transaction: the payment and its entry are
+    recorded together or not at all (a closed month refuses both), and the entry then walks the
+    committee's review and the township's posting like any other."""
     require(actor, "assets.manage", receivable.village_id)
+    if account is not None and account.village_id != receivable.village_id:
+        raise ApplicationError("account_village", "收款账户不属于本村", field="account")
     fen = _yuan(amount, field="amount", label="收款金额", positive=True)
     note = _text(note, field="note", label="说明", limit=200, required=False)
     if date > timezone.localdate():
@@ -464,13 +476,25 @@ def payment_record(
             "payment_over", f"本期应收还剩 {format_fen(left[0] - left[1])} 元", field="amount",
             status=409,
         )  # fmt: skip
+    entry = None
+    if account is not None:
+        contract = Contract.objects.only("number", "title", "party_name").get(
+            pk=receivable.contract_id
+        )
+        entry = entry_propose(
+            actor=actor, account=account, date=date, direction=Direction.RECEIPT,
+            category=EntryCategory.CONTRACT_INCOME, counterparty=contract.party_name,
+            summary=f"收{contract.title}（{contract.number}）{receivable.label}",
+            amount=Decimal(fen) / 100,
+        )  # fmt: skip
     payment = ReceivablePayment.objects.create(
         receivable_id=receivable.pk, village_id=receivable.village_id,
         county_code=receivable.county_code, date=date, amount_fen=fen, note=note,
-        recorded_by=actor,
+        entry=entry, recorded_by=actor,
     )  # fmt: skip
     _audit(actor, receivable.village_id, "payment_record", payment, receivable=receivable.pk,
-           contract=receivable.contract_id, date=date.isoformat(), amount_fen=fen)  # fmt: skip
+           contract=receivable.contract_id, date=date.isoformat(), amount_fen=fen,
+           entry=entry.pk if entry else None)  # fmt: skip
     receivable.refresh_from_db(fields=["paid_fen"])
     return payment
 

@@ -24,7 +24,12 @@ from cunwu.assets.models import (
     Contract,
     ContractFlag,
     ContractStatus,
+    Direction,
+    EntryCategory,
+    EntryStatus,
     FlagRule,
+    JournalEntry,
+    MonthClose,
     Receivable,
     ReceivablePayment,
     Reminder,
@@ -32,11 +37,13 @@ from cunwu.assets.models import (
 )
 from cunwu.assets.selectors import contracts as sel
 from cunwu.assets.services import contracts as svc
+from cunwu.assets.services import journal
 from cunwu.assets.tests.conftest import decide
 from cunwu.core.crypto import decrypt_text
 from cunwu.core.errors import ApplicationError
 from cunwu.core.models import AuditEvent, Region
 from cunwu.disclosure.models_feedback import Problem, ProblemCategory
+from cunwu.testing import BALI
 
 TODAY = timezone.localdate()
 
@@ -243,6 +250,61 @@ def test_reversal_once(make: Callable[..., Contract], cadre: User) -> None:
     with pytest.raises(ApplicationError, match="不能再冲销"):
         svc.payment_reverse(actor=cadre, payment=reversal, reason="再冲")
     assert ReceivablePayment.objects.count() == 2
+
+
+def test_payment_into_an_account_proposes_its_receipt(
+    make: Callable[..., Contract], cadre: User, jiulong: Region
+) -> None:
+    bank = journal.account_create(actor=cadre, village=jiulong, name="基本户", kind="bank",
+                                  bank_name="农商银行")  # fmt: skip
+    first = make().receivables.order_by("due_date").first()
+    assert first is not None
+    payment = svc.payment_record(
+        actor=cadre, receivable=first, date=TODAY, amount="6000.50", account=bank
+    )
+    entry = payment.entry
+    assert entry is not None
+    assert (entry.account, entry.direction, entry.category, entry.amount_fen) == (
+        bank,
+        Direction.RECEIPT,
+        EntryCategory.CONTRACT_INCOME,
+        600_050,
+    )
+    assert entry.status == EntryStatus.PROPOSED and entry.counterparty == "湘江农业公司"
+    assert entry.summary == f"收村部厂房租赁（HT-001）{first.label}"
+    event = AuditEvent.objects.filter(action="assets.payment_record").get()
+    assert event.payload["entry"] == entry.pk
+
+
+def test_payment_into_a_closed_month_records_neither(
+    make: Callable[..., Contract], cadre: User, jiulong: Region
+) -> None:
+    bank = journal.account_create(actor=cadre, village=jiulong, name="基本户", kind="bank",
+                                  bank_name="农商银行")  # fmt: skip
+    first = make().receivables.order_by("due_date").first()
+    assert first is not None
+    day = TODAY.replace(day=1) - timedelta(days=1)
+    MonthClose.objects.create(village=jiulong, county_code="430423", year=day.year,
+                              month=day.month, closed_by=cadre, figures={})  # fmt: skip
+    with pytest.raises(ApplicationError, match="已结账"):
+        svc.payment_record(actor=cadre, receivable=first, date=day, amount="100", account=bank)
+    first.refresh_from_db()
+    assert first.paid_fen == 0
+    assert not ReceivablePayment.objects.exists() and not JournalEntry.objects.exists()
+
+
+def test_payment_refuses_another_villages_account(
+    make: Callable[..., Contract], cadre: User, persona: Callable[[str], User],
+    regions: dict[str, Region],
+) -> None:  # fmt: skip
+    other = persona("八里村村干部")
+    account = journal.account_create(actor=other, village=regions[BALI], name="基本户",
+                                     kind="bank", bank_name="农商银行")  # fmt: skip
+    first = make().receivables.first()
+    assert first is not None
+    with pytest.raises(ApplicationError, match="收款账户不属于本村"):
+        svc.payment_record(actor=cadre, receivable=first, date=TODAY, amount="1", account=account)
+    assert not ReceivablePayment.objects.exists() and not JournalEntry.objects.exists()
 
 
 def test_payment_needs_manage(

@@ -11,8 +11,9 @@ import pytest
 from django.utils import timezone
 
 from cunwu.accounts.models import User
-from cunwu.assets.models import AwardMethod, Contract, Receivable
+from cunwu.assets.models import AwardMethod, Contract, JournalEntry, Receivable
 from cunwu.assets.services import contracts as svc
+from cunwu.assets.services import journal
 from cunwu.assets.tests.test_contracts_services import make_asset
 from cunwu.core.models import Region
 
@@ -83,6 +84,26 @@ def test_payment_form_overpayment(client: Any, cadre: User, jiulong: Region) -> 
     assert ok.status_code == 302
     r.refresh_from_db()
     assert r.paid_fen == 10_000
+
+
+def test_payment_form_books_the_receipt_into_the_chosen_account(
+    client: Any, cadre: User, jiulong: Region
+) -> None:
+    bank = journal.account_create(actor=cadre, village=jiulong, name="基本户", kind="bank",
+                                  bank_name="农商银行")  # fmt: skip
+    c = contract(cadre, jiulong)
+    r = c.receivables.order_by("due_date").first()
+    assert r is not None
+    client.force_login(cadre)
+    form = client.get(f"/assets/receivables/{r.pk}/pay/").content.decode()
+    assert "不记入资金收支" in form and "基本户" in form
+    ok = client.post(f"/assets/receivables/{r.pk}/pay/",
+                     {"date": TODAY, "amount": "250", "account": bank.pk})  # fmt: skip
+    assert ok.status_code == 302
+    entry = JournalEntry.objects.get()
+    assert entry.amount_fen == 25_000 and entry.account == bank
+    detail = client.get(f"/assets/contracts/{c.pk}/").content.decode()
+    assert f"/assets/journal/{entry.pk}/" in detail
 
 
 def test_create_form(client: Any, cadre: User, jiulong: Region) -> None:
@@ -161,6 +182,10 @@ def test_api_flow(api_as: Any, cadre: User, jiulong: Region) -> None:
     paid = api.post("/assets/payments", {"receivable": rid, "date": TODAY.isoformat(),
                                          "amount": "400"})  # fmt: skip
     assert paid.status_code == 201 and paid.json()["receivable_paid_fen"] == 40_000
+    assert paid.json()["entry"] is None
+    nowhere = api.post("/assets/payments", {"receivable": rid, "date": TODAY.isoformat(),
+                                            "amount": "1", "account": 999_999})  # fmt: skip
+    assert nowhere.status_code == 404
     rev = api.post(f"/assets/payments/{paid.json()['id']}/reverse", {"reason": "录错"})
     assert rev.status_code == 201 and rev.json()["receivable_paid_fen"] == 0
     assert api.post(f"/assets/payments/{paid.json()['id']}/reverse", {"reason": "x"}
