@@ -8,18 +8,21 @@ Scoped like the pages: what lies outside the caller's villages is 404."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from django.http import HttpRequest
 from ninja import Query, Router, Schema
+from ninja.files import UploadedFile
+from ninja.params.functions import File as FileParam
 from ninja.responses import Status
 from pydantic import Field
 
 from cunwu.api.schemas import ERRORS, Date, Page, PageParams, Text, paginate
 from cunwu.core.errors import ApplicationError
+from cunwu.disclosure.content import MAX_ATTACHMENT_BYTES
 from cunwu.disclosure.models_lists import Decision
 
-from .models import Asset, Contract, Receivable, ReceivablePayment, Reminder
+from .models import Asset, Contract, ContractFile, Receivable, ReceivablePayment, Reminder
 from .selectors import contracts as selectors
 from .selectors import journal as journal_selectors
 from .services import contracts as services
@@ -392,6 +395,55 @@ def payment_reverse(
     payment = selectors.payment_get(actor=request.user, pk=pk)
     reversal = services.payment_reverse(actor=request.user, payment=payment, reason=body.reason)
     return Status(201, _payment(reversal))
+
+
+# ---------------------------------------------------------------- files
+
+
+class ContractFileOut(Schema):
+    id: int
+    original_name: str
+    content_type: str
+    size: int
+    sha256: str
+    uploaded_by: str
+    uploaded_at: dt.datetime
+    url: str
+
+
+def _contract_file(f: ContractFile) -> dict[str, Any]:
+    return {"id": f.pk, "original_name": f.original_name, "content_type": f.content_type,
+            "size": f.size, "sha256": f.sha256, "uploaded_by": str(f.uploaded_by),
+            "uploaded_at": f.uploaded_at, "url": f.file.url}  # fmt: skip
+
+
+@router.get(
+    "/contracts/{int:pk}/files", response={200: list[ContractFileOut], **ERRORS},
+    summary="合同附件",
+)  # fmt: skip
+def contract_file_list(request: HttpRequest, pk: int) -> list[dict[str, Any]]:
+    contract = selectors.contract_get(actor=request.user, pk=pk)
+    return [_contract_file(f) for f in contract.files.select_related("uploaded_by").order_by("pk")]
+
+
+@router.post(
+    "/contracts/{int:pk}/files",
+    response={201: ContractFileOut, **ERRORS},
+    summary="上传合同附件（multipart：file）",
+    description="合同文本、招标记录、图纸：PDF、PNG 或 JPEG，单个不超过10MB，每份合同至多20个。",
+)
+def contract_file_upload(
+    request: HttpRequest,
+    pk: int,
+    file: Annotated[UploadedFile, FileParam(..., description="PDF、PNG 或 JPEG")],
+) -> Status[dict[str, Any]]:
+    contract = selectors.contract_get(actor=request.user, pk=pk)
+    if (file.size or 0) > MAX_ATTACHMENT_BYTES:
+        raise ApplicationError("file_too_big", "附件不能超过10MB", field="file")
+    record = services.contract_file_add(
+        actor=request.user, contract=contract, name=file.name or "附件", data=file.read()
+    )
+    return Status(201, _contract_file(record))
 
 
 # ---------------------------------------------------------------- reminders

@@ -18,6 +18,7 @@ from pydantic import Field
 
 from cunwu.api.schemas import ERRORS, Date, Page, PageParams, Text, paginate
 from cunwu.core.errors import ApplicationError
+from cunwu.disclosure.content import MAX_ATTACHMENT_BYTES
 
 from . import sheets_registers as sheets
 from .models import Asset, AssetFile, InventoryCampaign, InventoryLine
@@ -395,6 +396,34 @@ def asset_update(request: HttpRequest, pk: int, body: AssetPatch) -> dict[str, A
 def asset_file_list(request: HttpRequest, pk: int) -> list[dict[str, Any]]:
     asset = selectors.asset_get(actor=request.user, pk=pk)
     return [_file(f) for f in selectors.asset_files(asset)]
+
+
+class AssetFileParams(Schema):
+    kind: Literal["photo", "document"] = "photo"
+
+
+@router.post(
+    "/registers/{int:pk}/files",
+    response={201: AssetFileOut, **ERRORS},
+    summary="上传台账附件（multipart：file；kind=photo 照片或 document 文件）",
+    description=(
+        "照片为 PNG 或 JPEG，文件另可为 PDF，单个不超过10MB，每条台账至多10个；附件只增不换。"
+    ),
+)
+def asset_file_upload(
+    request: HttpRequest,
+    pk: int,
+    params: Query[AssetFileParams],
+    file: Annotated[UploadedFile, FileParam(..., description="PNG、JPEG 或 PDF")],
+) -> Status[dict[str, Any]]:
+    asset = selectors.asset_get(actor=request.user, pk=pk)
+    if (file.size or 0) > MAX_ATTACHMENT_BYTES:
+        raise ApplicationError("file_too_big", "附件不能超过10MB", field="file")
+    upload = (file.name or "附件", file.read())
+    record = services.asset_file_add(
+        actor=request.user, asset=asset, kind=params.kind, upload=upload
+    )
+    return Status(201, _file(record))
 
 
 @router.post(

@@ -208,3 +208,28 @@ def test_api_flow(api_as: Any, cadre: User, jiulong: Region) -> None:
     )
     assert ended.json()["status"] == "terminated"
     assert api.get("/assets/reminders").json()["count"] == 0
+
+
+def test_contract_files_over_the_api(api_as: Any, cadre: User, jiulong: Region) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    c = contract(cadre, jiulong)
+    pdf = b"%PDF-1.4\n" + b"0" * 64
+
+    def send(who: str, name: str, data: bytes) -> Any:
+        api = api_as(who)
+        upload = {"file": SimpleUploadedFile(name, data)}
+        return api.client.post(
+            f"/api/v1/assets/contracts/{c.pk}/files", upload, headers=api.headers
+        )
+
+    sent = send("九龙村村干部", "合同文本.pdf", pdf)
+    assert sent.status_code == 201, sent.content
+    assert (sent.json()["original_name"], sent.json()["content_type"]) == (
+        "合同文本.pdf", "application/pdf",
+    )  # fmt: skip
+    assert send("九龙村村干部", "x.pdf", b"plain text").status_code == 400
+    assert send("另一村的村干部", "x.pdf", pdf).status_code == 404
+    assert send("九龙村监委会委员", "x.pdf", pdf).status_code == 403
+    listed = api_as("九龙村监委会委员").get(f"/assets/contracts/{c.pk}/files").json()
+    assert [f["original_name"] for f in listed] == ["合同文本.pdf"]

@@ -126,3 +126,35 @@ def test_list_endpoints_query_count_does_not_grow(
     api.post("/assets/inventories", {"village": JIULONG, "year": timezone.localdate().year})
     with django_assert_max_num_queries(10):
         assert reader.get("/assets/inventories").json()["items"][0]["lines"] == 40
+
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+
+def post_file(api: Any, path: str, name: str, data: bytes) -> Any:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return api.client.post(
+        f"/api/v1{path}", {"file": SimpleUploadedFile(name, data)}, headers=api.headers
+    )
+
+
+def test_register_files_upload_over_the_api(api_as: Callable[[str], Any]) -> None:
+    api = api_as("九龙村村干部")
+    pk = api.post("/assets/registers", BODY).json()["id"]
+    sent = post_file(api, f"/assets/registers/{pk}/files?kind=photo", "厂房.png", PNG)
+    assert sent.status_code == 201, sent.content
+    assert (sent.json()["original_name"], sent.json()["content_type"], sent.json()["size"]) == (
+        "厂房.png", "image/png", len(PNG),
+    )  # fmt: skip
+    assert [f["id"] for f in api.get(f"/assets/registers/{pk}/files").json()] == [sent.json()["id"]]
+    before = business_events().count()
+    text = post_file(api, f"/assets/registers/{pk}/files?kind=photo", "a.png", b"not an image")
+    assert text.status_code == 400 and text.json()["message"]
+    assert post_file(api, f"/assets/registers/{pk}/files?kind=x", "a.png", PNG).status_code == 422
+    assert business_events().count() == before
+    assert post_file(api_as("另一村的村干部"), f"/assets/registers/{pk}/files", "a.png",
+                     PNG).status_code == 404  # fmt: skip
+    assert post_file(api_as("九龙村监委会委员"), f"/assets/registers/{pk}/files", "a.png",
+                     PNG).status_code == 403  # fmt: skip
+    assert len(api.get(f"/assets/registers/{pk}/files").json()) == 1
