@@ -417,7 +417,9 @@ def statement(request: HttpRequest, code: str) -> HttpResponse:
             [("收支明细", selectors.STATEMENT_COLUMNS, entry_rows),
              ("科目汇总", ["科目", "收入（元）", "支出（元）", "计入收支合计"], cat_rows),
              ("账户余额", ["账户", "期初（元）", "收入（元）", "支出（元）", "期末（元）"],
-              acc_rows)],
+              acc_rows),
+             ("资产负债简表", ["项目", "金额（元）"],
+              [[label, format_fen(fen)] for label, fen in data.balance.rows()])],
         )  # fmt: skip
     can_publish = (
         data.close is not None and data.close.notice_id is None

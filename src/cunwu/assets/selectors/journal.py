@@ -18,7 +18,11 @@ from cunwu.core.models import Region, RegionLevel
 from cunwu.registry.selectors import region_prefix
 
 from ..models import (
+    CATEGORY_CLASS,
     NOT_INCOME_OR_EXPENSE,
+    Asset,
+    AssetCategory,
+    AssetClass,
     Direction,
     EntryCategory,
     EntryFile,
@@ -26,6 +30,8 @@ from ..models import (
     FundAccount,
     JournalEntry,
     MonthClose,
+    Receivable,
+    ReceivablePayment,
 )
 
 PERM = "assets.view"
@@ -324,6 +330,80 @@ def month_figures(*, village: Region | str, year: int, month: int) -> Figures:
     return figures
 
 
+@dataclass(frozen=True)
+class BalanceSheet:
+    """资产负债简表 of a village at the end of a month, in 分: what the collective holds (money
+    from the posted entries, rent due and not yet received, the register's book values) against
+    what it owes (deposits and other current accounts received and not yet returned)."""
+
+    money: int  # 货币资金: the accounts' closing balances
+    receivables: int  # 应收款: instalments due by the month's end less what was paid by then
+    investments: int  # 对外投资及借出款 (资金 entries of the register)
+    fixed_assets: int  # 资产 of the register (buildings, machinery, works, trees …)
+    resources: int  # 资源 of the register that carry a book value
+    deposits: int  # 押金及往来款 received less returned (a liability when positive)
+
+    @property
+    def total_assets(self) -> int:
+        return self.money + self.receivables + self.investments + self.fixed_assets + self.resources
+
+    @property
+    def liabilities(self) -> int:
+        return max(self.deposits, 0)
+
+    @property
+    def net_assets(self) -> int:
+        return self.total_assets - self.liabilities
+
+    def rows(self) -> list[tuple[str, int]]:
+        return [
+            ("货币资金", self.money), ("应收款", self.receivables),
+            ("对外投资及借出款", self.investments), ("资产（账面价值）", self.fixed_assets),
+            ("资源（账面价值）", self.resources), ("资产合计", self.total_assets),
+            ("押金及往来款（负债）", self.liabilities), ("净资产", self.net_assets),
+        ]  # fmt: skip
+
+
+def balance_sheet(*, village: Region | str, year: int, month: int, money: int) -> BalanceSheet:
+    """The balance sheet summary at the end of ``year``-``month``; ``money`` is the month's
+    closing balance of the accounts (``Figures.closing``), so the two never disagree."""
+    code = village.code if isinstance(village, Region) else village
+    _start, end = month_bounds(year, month)
+    due = (
+        Receivable.objects.filter(village_id=code, due_date__lt=end).aggregate(s=Sum("amount_fen"))[
+            "s"
+        ]
+        or 0
+    )
+    paid = (
+        ReceivablePayment.objects.filter(
+            village_id=code, date__lt=end, receivable__due_date__lt=end
+        ).aggregate(s=Sum("amount_fen"))["s"]
+        or 0
+    )
+    held = (
+        Asset.objects.filter(village_id=code)
+        .filter(Q(acquired_on__lt=end) | Q(acquired_on=None))
+        .exclude(disposal__date__lt=end)
+        .values("category")
+        .annotate(s=Sum("book_value_fen"))
+    )
+    by_class: dict[str, int] = {AssetClass.FUNDS: 0, AssetClass.ASSET: 0, AssetClass.RESOURCE: 0}
+    for row in held:
+        by_class[CATEGORY_CLASS[AssetCategory(row["category"])]] += int(row["s"] or 0)
+    deposits = (
+        JournalEntry.objects.filter(
+            POSTED, village_id=code, date__lt=end, category=EntryCategory.DEPOSIT
+        ).aggregate(s=Sum(SIGNED))["s"]
+        or 0
+    )
+    return BalanceSheet(
+        money=money, receivables=int(due) - int(paid), investments=by_class[AssetClass.FUNDS],
+        fixed_assets=by_class[AssetClass.ASSET], resources=by_class[AssetClass.RESOURCE],
+        deposits=int(deposits),
+    )  # fmt: skip
+
+
 @dataclass
 class Statement:
     village: Region
@@ -332,6 +412,7 @@ class Statement:
     entries: list[JournalEntry]
     figures: Figures
     close: MonthClose | None
+    balance: BalanceSheet
 
 
 def statement(*, village: Region, year: int, month: int) -> Statement:
@@ -343,9 +424,10 @@ def statement(*, village: Region, year: int, month: int) -> Statement:
         .order_by("voucher_number", "pk")
     )
     close = MonthClose.objects.filter(village=village, year=year, month=month).first()
+    figures = month_figures(village=village, year=year, month=month)
     return Statement(
-        village=village, year=year, month=month, entries=entries,
-        figures=month_figures(village=village, year=year, month=month), close=close,
+        village=village, year=year, month=month, entries=entries, figures=figures, close=close,
+        balance=balance_sheet(village=village, year=year, month=month, money=figures.closing),
     )  # fmt: skip
 
 
@@ -374,6 +456,8 @@ def statement_table(data: Statement) -> dict[str, Any]:
         rows.append(["", "", f"{a['name']}：期初{format_fen(a['opening'])}，"
                      f"期末{format_fen(a['closing'])}", "", format_fen(a["receipts"]),
                      format_fen(a["payments"])])  # fmt: skip
+    for label, fen in data.balance.rows():
+        rows.append(["", "", f"资产负债简表（月末）：{label}", "", format_fen(fen), ""])
     return {"columns": STATEMENT_COLUMNS, "rows": rows}
 
 

@@ -215,7 +215,12 @@ def test_months_close_statement_and_publish(
     assert "5,500.00" in page and "120.50" in page
     r = township.get(url, {"month": ym, "format": "xlsx"})
     wb = load_workbook(io.BytesIO(r.content))
-    assert wb.sheetnames == ["收支明细", "科目汇总", "账户余额"]
+    assert wb.sheetnames == ["收支明细", "科目汇总", "账户余额", "资产负债简表"]
+    assert [c.value for c in wb["资产负债简表"]["A"]][1:] == [
+        "货币资金", "应收款", "对外投资及借出款", "资产（账面价值）", "资源（账面价值）",
+        "资产合计", "押金及往来款（负债）", "净资产",
+    ]  # fmt: skip
+    assert "资产负债简表（月末）" in page
     staff = client_as("九龙村村干部")
     bym = f"{before.year:04d}-{before.month:02d}"
     assert "公开收支明细" in staff.get(url, {"month": bym}).content.decode()
