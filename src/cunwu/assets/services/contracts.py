@@ -26,7 +26,7 @@ from django.utils import timezone
 from cunwu.accounts.permissions import require, scope_q
 from cunwu.core.crypto import encrypt_text
 from cunwu.core.errors import ApplicationError
-from cunwu.core.formatting import format_date, format_fen, mask_phone, normalize_phone, parse_yuan
+from cunwu.core.formatting import format_date, format_fen, mask_phone, normalize_phone
 from cunwu.core.models import Region, RegionLevel
 from cunwu.disclosure.content import check_attachment
 from cunwu.disclosure.models import PUBLIC_STATUSES, Category, Notice, NoticeStatus
@@ -56,6 +56,7 @@ from ..models import (
 )
 from .common import audit as _audit
 from .common import clean_text as _text
+from .common import yuan_to_fen
 from .journal import entry_propose
 
 # The contract checks' rules; ``settings.CUNWU_CONTRACT_RULES`` overrides any of them.
@@ -96,16 +97,7 @@ def contract_rules() -> dict[str, Any]:
 
 
 def _yuan(value: Any, *, field: str, label: str, positive: bool = False) -> int:
-    if value is None or (isinstance(value, str) and not value.strip()):
-        raise ApplicationError(f"{field}_empty", f"请填写{label}", field=field)
-    fen = parse_yuan(value, field=field)
-    if fen < 0 or (positive and fen == 0):
-        raise ApplicationError(
-            f"{field}_positive", f"{label}应{'大于' if positive else '不小于'}0元", field=field
-        )
-    if fen > MAX_AMOUNT_FEN:
-        raise ApplicationError(f"{field}_large", f"{label}金额过大，请核对", field=field)
-    return fen
+    return yuan_to_fen(value, field=field, label=label, maximum=MAX_AMOUNT_FEN, positive=positive)
 
 
 def _date(value: Any, *, field: str, label: str) -> date:

@@ -25,7 +25,7 @@ from django.utils import timezone
 
 from cunwu.accounts.permissions import has_perm_in, require
 from cunwu.core.errors import ApplicationError
-from cunwu.core.formatting import format_fen, parse_yuan
+from cunwu.core.formatting import format_fen
 from cunwu.core.models import Region, RegionLevel
 from cunwu.disclosure import content
 from cunwu.disclosure.models import Category, Notice
@@ -47,6 +47,7 @@ from ..models import (
 )
 from .common import audit as _audit
 from .common import clean_text as _text
+from .common import yuan_to_fen
 
 MAX_AMOUNT_FEN = 100_000_000 * 100  # 1 亿元
 EARLIEST = date(2000, 1, 1)
@@ -115,14 +116,7 @@ def _entry_date(value: Any, *, field: str = "date") -> date:
 
 
 def _amount(value: Any) -> int:
-    if isinstance(value, bool) or value is None or not str(value).strip():
-        raise ApplicationError("amount_empty", "请填写金额", field="amount")
-    fen = parse_yuan(value, field="amount")
-    if fen <= 0:
-        raise ApplicationError("amount_positive", "金额应大于0", field="amount")
-    if fen > MAX_AMOUNT_FEN:
-        raise ApplicationError("amount_large", "金额不能超过1亿元", field="amount")
-    return fen
+    return yuan_to_fen(value, field="amount", label="金额", maximum=MAX_AMOUNT_FEN, positive=True)
 
 
 _STATE_TEXT: dict[str, str] = {

@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from cunwu.accounts.permissions import require
 from cunwu.core.errors import ApplicationError
-from cunwu.core.formatting import format_fen, parse_yuan
+from cunwu.core.formatting import format_fen
 from cunwu.core.models import Region, RegionLevel
 from cunwu.core.services.audit import PendingEvent, audit_append_many
 from cunwu.disclosure.content import check_attachment
@@ -45,6 +45,7 @@ from ..models import (
 )
 from .common import audit as _audit
 from .common import clean_text as _text
+from .common import yuan_to_fen
 
 NUMBER_PREFIX = "ZC-"
 MAX_FILES = 10
@@ -74,20 +75,8 @@ def _long_text(value: Any, *, field: str, label: str, limit: int = 2000) -> str:
 
 
 def money(value: Any, *, field: str, label: str) -> int:
-    """An amount in 元 (``"12.50"``) as 分: not negative, at most two decimals, not absurd."""
-    if value is None or str(value).strip() == "":
-        return 0
-    try:
-        fen = parse_yuan(value, field=field)
-    except ApplicationError as exc:
-        raise ApplicationError(exc.code, f"{label}：{exc.message}", field=field) from None
-    if fen < 0:
-        raise ApplicationError("amount_negative", f"{label}不能为负数", field=field)
-    if fen > MAX_FEN:
-        raise ApplicationError(
-            "amount_too_big", f"{label}超过{format_fen(MAX_FEN)}元，请核对", field=field
-        )
-    return fen
+    """An amount in 元 as 分: not negative, at most two decimals, not absurd; empty is 0."""
+    return yuan_to_fen(value, field=field, label=label, maximum=MAX_FEN, required=False)
 
 
 def _optional_money(value: Any, *, field: str, label: str) -> int | None:

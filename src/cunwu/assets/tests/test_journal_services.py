@@ -169,7 +169,7 @@ def test_propose_keeps_the_entry_waiting_and_audits(books: Books) -> None:
 
 @pytest.mark.parametrize(
     ("amount", "code"),
-    [("0", "amount_positive"), ("-5", "amount_positive"), ("1.234", "amount_precision"),
+    [("0", "amount_positive"), ("-5", "amount_negative"), ("1.234", "amount_precision"),
      ("100000000.01", "amount_large"), ("abc", "amount_invalid"), ("", "amount_empty")],
 )  # fmt: skip
 def test_propose_refuses_bad_amounts(books: Books, amount: str, code: str) -> None:

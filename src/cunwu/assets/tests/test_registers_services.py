@@ -106,7 +106,7 @@ def test_a_taken_number_is_refused(factory: Asset, cadre: User, jiulong: Region)
     [
         ("original_value", "-5", "amount_negative", "原值不能为负数"),
         ("book_value", "12.345", "amount_precision", "最多保留两位小数"),
-        ("original_value", "1e15", "amount_too_big", "请核对"),
+        ("original_value", "1e15", "amount_large", "请核对"),
         ("reference_price", "一万", "amount_invalid", "不是有效数字"),
         ("quantity", "0", "quantity_positive", "应大于0"),
         ("quantity", "-3", "quantity_positive", "应大于0"),
