@@ -55,7 +55,7 @@ def test_township_sees_both_villages_with_links_down(
     assert 'id="chart-data"' in page and "<script>" not in page  # data only, no inline code
     charts = json.loads(answer.context["charts"] and json.dumps(answer.context["charts"]))
     assert charts["by_class"]["values"] == [0.0, 419_000.0, 48_500.5]
-    assert "web/echarts.min.js" in page and "assets/charts.js" in page
+    assert "web/echarts.min.js" in page and "web/charts.js" in page
 
 
 def test_village_report_shows_its_figures_and_the_publish_button(
