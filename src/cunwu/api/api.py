@@ -38,6 +38,7 @@ from cunwu.disclosure.api_benefit import router as benefit_router
 from cunwu.disclosure.api_feedback import router as feedback_router
 from cunwu.disclosure.api_lists import router as lists_router
 from cunwu.monitoring.api import router as monitoring_router
+from cunwu.monitoring.api_cases import public_router as monitoring_public_router
 from cunwu.points.api import router as points_router
 from cunwu.registry.api import router as registry_router
 from cunwu.store.api import router as store_router
@@ -120,6 +121,7 @@ api.add_router("/store", store_router)
 api.add_router("/points", points_router)
 api.add_router("/assets", assets_router)
 api.add_router("/monitoring", monitoring_router)
+api.add_router("/public/monitoring", monitoring_public_router)
 
 
 class HealthOut(Schema):

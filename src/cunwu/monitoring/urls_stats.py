@@ -1,5 +1,9 @@
-"""Pages of 防返贫监测 (part: stats)."""
+"""Pages of 防返贫监测 (part: statistics)."""
 
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, path
 
-urlpatterns: list[URLPattern | URLResolver] = []
+from . import views_stats as views
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("stats/", views.stats, name="stats"),
+]

@@ -1,8 +1,8 @@
 """The dependencies between apps that DESIGN.md draws, checked on every module and template.
 
-core ← accounts ← registry ← points ← store; registry ← assets, monitoring; disclosure imports only core
-and accounts (the other modules publish through it); web and api sit on top and may use every
-app.
+core ← accounts ← registry ← points ← store; registry ← assets, monitoring; disclosure imports
+only core and accounts (the other modules publish through it); web and api sit on top and may
+use every app.
 """
 
 from __future__ import annotations
