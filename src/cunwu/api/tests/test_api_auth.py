@@ -55,7 +55,9 @@ def test_a_valid_token_authenticates_its_user(persona: Callable[[str], User]) ->
                             "disclosure.problem_record",
                             "disclosure.problem_rectify", "disclosure.problem_view",
                             "disclosure.publish", "disclosure.view", "disclosure.view_overdue",
-                            "points.manage_rulebook", "points.view",
+                            "monitoring.assist", "monitoring.campaign", "monitoring.manage",
+                            "monitoring.review", "monitoring.screen", "monitoring.view",
+                            "monitoring.visit", "points.manage_rulebook", "points.view",
                             "registry.edit", "registry.export", "registry.view",
                             "registry.view_full_id", "store.view"],
         }],
@@ -175,11 +177,11 @@ def _operations(client: Client) -> list[tuple[str, str]]:
 def test_every_operation_but_health_needs_credentials(regions: dict[str, Any]) -> None:
     client = Client(raise_request_exception=False)
     operations = _operations(client)
-    assert len(operations) == 142
+    assert len(operations) == 197
     for method, path in operations:
         url = path.format(
             pk=1, year=2025, category="wages", object_type="x", object_id="1", code="1",
-            village="1",
+            village="1", region="1", kind="x",
         )  # fmt: skip
         response = getattr(client, method)(url, {}, content_type="application/json")
         assert (response.status_code, response.json()) == (401, UNAUTHORIZED), (method, path)

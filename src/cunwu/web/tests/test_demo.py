@@ -16,6 +16,13 @@ from cunwu.disclosure.models import Notice, Objection
 from cunwu.disclosure.models_feedback import CommitteeMember, Feedback, Problem
 from cunwu.disclosure.models_lists import ListItem
 from cunwu.disclosure.seed_lists import SEED
+from cunwu.monitoring.models import (
+    Case,
+    MonitoredHousehold,
+    PovertyExit,
+    ScreeningRun,
+    Visit,
+)
 from cunwu.points.models import PointAccount, PointEvent, RulebookVersion
 from cunwu.points.services import ledger_mismatches
 from cunwu.registry.models import Household, Person
@@ -38,8 +45,9 @@ def test_demo_load_creates_seven_villages_and_one_user_per_role(small_demo: None
     created = demo.demo_load()
     assert created == {
         "households": 42, "users": 7, "notices": 4, "point_events": 7, "goods": 6, "assets": 9,
+        "monitoring_cases": 4,
     }  # fmt: skip
-    statuses = dict(Notice.objects.values_list("title", "status"))
+    statuses = dict(Notice.objects.exclude(category="monitoring").values_list("title", "status"))
     # the demo's books: the month before last is closed (dates follow the day of loading)
     closed = demo_assets.month_start(timezone.localdate(), 2)
     assert statuses == {
@@ -53,6 +61,19 @@ def test_demo_load_creates_seven_villages_and_one_user_per_role(small_demo: None
         "九龙村委会集体资产资源合同公开：九龙村集体机动地承包合同": "published",
     }
     assert Objection.objects.filter(status="pending").count() == 1
+    # monitoring: one household identified through every step (its 公示 passed), one in 公示,
+    # one at 民主评议, one application waiting for its home visit
+    monitoring_notices = Notice.objects.filter(category="monitoring")
+    assert sorted(monitoring_notices.values_list("status", flat=True)) == ["passed", "published"]
+    assert sorted(Case.objects.values_list("stage", "outcome")) == [
+        ("appraise", "open"), ("disclose", "open"), ("done", "approved"), ("verify", "open"),
+    ]  # fmt: skip
+    monitored = MonitoredHousehold.objects.get()
+    assert (monitored.category, monitored.state, monitored.cadre.username) == (
+        "sudden", "at_risk", "gongzuodui",
+    )  # fmt: skip
+    assert monitored.measures.count() == 2 and PovertyExit.objects.count() == 2
+    assert Visit.objects.count() == 3 and ScreeningRun.objects.get().status == "done"
     assert CommitteeMember.objects.count() == 3
     assert sorted(Feedback.objects.values_list("kind", "status")) == [
         ("complaint", "pending"),
