@@ -54,3 +54,4 @@ bench: install-dev
 	.venv/bin/python bench/public_portal.py
 	.venv/bin/python bench/redemption.py
 	.venv/bin/python bench/county_finance.py
+	.venv/bin/python bench/screening.py
