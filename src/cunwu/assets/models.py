@@ -21,7 +21,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 
-from cunwu.core.models import Region
+from cunwu.core.models import Region, StoredFile
 
 # ---------------------------------------------------------------- registers (底数要清)
 
@@ -137,27 +137,6 @@ class Asset(models.Model):
     @property
     def asset_class(self) -> str:
         return CATEGORY_CLASS[self.category]
-
-
-class StoredFile(models.Model):
-    """What every attachment keeps: the name it was uploaded with, what it is (by its first
-    bytes), its size and digest, who uploaded it and when. Attachments are kept, never
-    replaced."""
-
-    original_name = models.CharField("文件名", max_length=200)
-    content_type = models.CharField("格式", max_length=40)
-    size = models.PositiveIntegerField("大小")
-    sha256 = models.CharField("SHA-256", max_length=64)
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="上传人", on_delete=models.PROTECT, related_name="+"
-    )
-    uploaded_at = models.DateTimeField("上传时间", auto_now_add=True)
-
-    class Meta:
-        abstract = True
-
-    def __str__(self) -> str:
-        return self.original_name
 
 
 class FileKind(models.TextChoices):

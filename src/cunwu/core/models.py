@@ -231,3 +231,24 @@ class HolidayDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.date} {self.get_kind_display()}"
+
+
+class StoredFile(models.Model):
+    """What every attachment keeps: the name it was uploaded with, what it is (by its first
+    bytes), its size and digest, who uploaded it and when. Attachments are kept, never
+    replaced."""
+
+    original_name = models.CharField("文件名", max_length=200)
+    content_type = models.CharField("格式", max_length=40)
+    size = models.PositiveIntegerField("大小")
+    sha256 = models.CharField("SHA-256", max_length=64)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="上传人", on_delete=models.PROTECT, related_name="+"
+    )
+    uploaded_at = models.DateTimeField("上传时间", auto_now_add=True)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return self.original_name

@@ -22,7 +22,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from cunwu.core.models import Region
+from cunwu.core.models import Region, StoredFile
 from cunwu.registry.models import Household, Person
 
 # ---------------------------------------------------------------- vocabulary
@@ -437,7 +437,7 @@ class CaseStep(models.Model):
         return f"{self.get_stage_display()} {self.get_result_display()}"
 
 
-class CaseFile(models.Model):
+class CaseFile(StoredFile):
     """An attachment of a case step (承诺授权书, 核实照片, 评议记录); kept, never replaced."""
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="files")
@@ -445,21 +445,10 @@ class CaseFile(models.Model):
         CaseStep, null=True, blank=True, on_delete=models.PROTECT, related_name="files"
     )
     file = models.FileField("文件", upload_to="monitoring/%Y/%m/")
-    original_name = models.CharField("文件名", max_length=200)
-    content_type = models.CharField("格式", max_length=40)
-    size = models.PositiveIntegerField("大小")
-    sha256 = models.CharField("SHA-256", max_length=64)
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="上传人", on_delete=models.PROTECT, related_name="+"
-    )
-    uploaded_at = models.DateTimeField("上传时间", auto_now_add=True)
 
     class Meta:
         verbose_name = verbose_name_plural = "办件附件"
         ordering: ClassVar = ["case", "uploaded_at", "pk"]
-
-    def __str__(self) -> str:
-        return self.original_name
 
 
 # ---------------------------------------------------------------- screening (部门筛查预警)
