@@ -6,16 +6,19 @@ case by its code. Scoped like the pages: outside the caller's villages is 404.""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from django.http import HttpRequest
 from ninja import Query, Router, Schema
+from ninja.files import UploadedFile
+from ninja.params.functions import File as FileParam
 from ninja.responses import Status
 from pydantic import Field
 
 from cunwu.api.schemas import ERRORS, Date, Page, PageParams, Text, paginate
 from cunwu.core import ratelimit
 from cunwu.core.errors import ApplicationError
+from cunwu.disclosure.content import MAX_ATTACHMENT_BYTES
 
 from .models import Alert, Case, Visit
 from .selectors import cases as selectors
@@ -341,6 +344,44 @@ def case_withdraw(request: HttpRequest, pk: int, body: MonCaseWithdrawIn) -> dic
     services.case_withdraw(actor=request.user, case=_get(request, pk), reason=body.reason,
                            on=body.on)  # fmt: skip
     return _detail(request, pk)
+
+
+class MonCaseFileOut(Schema):
+    id: int
+    step: int | None
+    original_name: str
+    content_type: str
+    size: int
+    sha256: str
+    uploaded_at: dt.datetime
+
+
+@router.post(
+    "/cases/{int:pk}/files",
+    response={201: list[MonCaseFileOut], **ERRORS},
+    summary="补充办件附件（multipart：files，可多个）",
+    description=(
+        "承诺授权书、核实照片、评议记录等：PDF、PNG 或 JPEG，单个不超过10MB；"
+        "附在最近一步，只增不换。"
+    ),
+)
+def case_files_upload(
+    request: HttpRequest,
+    pk: int,
+    files: Annotated[list[UploadedFile], FileParam(..., description="PDF、PNG 或 JPEG")],
+) -> Status[list[dict[str, Any]]]:
+    case = _get(request, pk)
+    if any((f.size or 0) > MAX_ATTACHMENT_BYTES for f in files):
+        raise ApplicationError("file_too_big", "附件不能超过10MB", field="files")
+    added = services.case_file_add(
+        actor=request.user, case=case, files=[(f.name or "附件", f.read()) for f in files]
+    )
+    return Status(201, [
+        {"id": f.pk, "step": f.step_id, "original_name": f.original_name,
+         "content_type": f.content_type, "size": f.size, "sha256": f.sha256,
+         "uploaded_at": f.uploaded_at}
+        for f in added
+    ])  # fmt: skip
 
 
 @router.get(

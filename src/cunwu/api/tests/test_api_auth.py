@@ -177,7 +177,7 @@ def _operations(client: Client) -> list[tuple[str, str]]:
 def test_every_operation_but_health_needs_credentials(regions: dict[str, Any]) -> None:
     client = Client(raise_request_exception=False)
     operations = _operations(client)
-    assert len(operations) == 197
+    assert len(operations) == 198
     for method, path in operations:
         url = path.format(
             pk=1, year=2025, category="wages", object_type="x", object_id="1", code="1",

@@ -128,6 +128,7 @@ def test_openapi_schema_loads_and_lists_every_path(client: Client, db: None) -> 
         "/api/v1/monitoring/cases/{pk}/compare",
         "/api/v1/monitoring/cases/{pk}/county",
         "/api/v1/monitoring/cases/{pk}/disclose",
+        "/api/v1/monitoring/cases/{pk}/files",
         "/api/v1/monitoring/cases/{pk}/township",
         "/api/v1/monitoring/cases/{pk}/verify",
         "/api/v1/monitoring/cases/{pk}/withdraw",

@@ -267,3 +267,26 @@ def test_work_team_sees_no_publish_form_and_withdraws_by_page(
     team.post(f"/monitoring/cases/{case.pk}/withdraw/", {"reason": "农户外出务工，申请撤回"})
     case.refresh_from_db()
     assert (case.outcome, case.outcome_reason) == (Outcome.WITHDRAWN, "农户外出务工，申请撤回")
+
+
+def test_api_uploads_case_files_within_scope(
+    api_as: Callable[[str], Any], cadre: User, household: Household
+) -> None:
+    case = open_case(cadre, household)
+
+    def send(who: str, *files: tuple[str, bytes]) -> Any:
+        api = api_as(who)
+        body = {"files": [SimpleUploadedFile(name, data) for name, data in files]}
+        return api.client.post(f"/api/v1/monitoring/cases/{case.pk}/files", body,
+                               headers=api.headers)  # fmt: skip
+
+    pdf = b"%PDF-1.4 signed commitment"
+    sent = send("九龙村村干部", ("承诺授权书.pdf", pdf), ("照片.png", b"\x89PNG\r\n\x1a\n0000"))
+    assert sent.status_code == 201, sent.content
+    assert [(f["original_name"], f["content_type"]) for f in sent.json()] == [
+        ("承诺授权书.pdf", "application/pdf"), ("照片.png", "image/png"),
+    ]  # fmt: skip
+    assert send("九龙村村干部", ("a.pdf", b"plain text")).status_code == 400
+    assert send("另一村的村干部", ("a.pdf", pdf)).status_code == 404
+    assert send("九龙村监委会委员", ("a.pdf", pdf)).status_code == 403
+    assert case.files.count() == 2
