@@ -22,6 +22,20 @@ class PolicyForm(forms.Form):
                                          max_value=60)  # fmt: skip
     identify_max_workdays = forms.IntegerField(label="识别总时限（工作日）", required=False,
                                                min_value=1, max_value=60)  # fmt: skip
+    rigid_expense_yuan = forms.IntegerField(label="刚性支出预警线（元）", required=False,
+                                            min_value=1, max_value=100_000_000)  # fmt: skip
+    verify_workdays = forms.IntegerField(label="入户核实时限（工作日）", required=False,
+                                         min_value=1, max_value=60)  # fmt: skip
+    compare_workdays = forms.IntegerField(label="信息比对时限（工作日）", required=False,
+                                          min_value=1, max_value=60)  # fmt: skip
+    appraise_workdays = forms.IntegerField(label="民主评议时限（工作日）", required=False,
+                                           min_value=1, max_value=60)  # fmt: skip
+    township_workdays = forms.IntegerField(label="乡镇审核时限（工作日）", required=False,
+                                           min_value=1, max_value=60)  # fmt: skip
+    county_workdays = forms.IntegerField(label="县级审定时限（工作日）", required=False,
+                                         min_value=1, max_value=60)  # fmt: skip
+    stable_months = forms.IntegerField(label="风险消除稳定达标月数", required=False,
+                                       min_value=1, max_value=60)  # fmt: skip
     note = forms.CharField(label="依据", max_length=200, required=False)
 
 

@@ -65,9 +65,13 @@ def policy(request: HttpRequest) -> HttpResponse:
             if d["income_threshold_yuan"] else None,
             "medical_expense_fen": d["medical_expense_yuan"] * 100
             if d["medical_expense_yuan"] else None,
-            "income_drop_percent": d["income_drop_percent"],
-            "disclosure_days": d["disclosure_days"],
-            "identify_max_workdays": d["identify_max_workdays"],
+            "rigid_expense_fen": d["rigid_expense_yuan"] * 100
+            if d["rigid_expense_yuan"] else None,
+            **{name: d[name] for name in (
+                "income_drop_percent", "disclosure_days", "identify_max_workdays",
+                "verify_workdays", "compare_workdays", "appraise_workdays", "township_workdays",
+                "county_workdays", "stable_months",
+            )},
         }  # fmt: skip
         try:
             target = selectors.region_get(actor=request.user, code=d["region"],

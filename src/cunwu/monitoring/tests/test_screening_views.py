@@ -139,3 +139,25 @@ def test_import_page_upload_result_and_report(
     })  # fmt: skip
     assert r.status_code == 200
     assert "只能上传xlsx或csv文件" in r.content.decode()
+
+
+def test_policy_page_sets_every_time_limit(
+    client: Client, persona: Callable[[str], User], regions: dict[str, Region]
+) -> None:
+    from cunwu.monitoring.policy import policy_for
+
+    login(client, persona("衡山县管理员"))
+    url = reverse("monitoring:policy")
+    limits = {"verify_workdays": 2, "compare_workdays": 4, "appraise_workdays": 6,
+              "township_workdays": 7, "county_workdays": 8, "stable_months": 12,
+              "rigid_expense_yuan": 20000}  # fmt: skip
+    r = client.post(url, {"region": "430423000000", "year": 2026, **limits})
+    assert r.status_code == 302
+    p = policy_for("430423100224", 2026)
+    assert (p.verify_workdays, p.compare_workdays, p.appraise_workdays, p.township_workdays,
+            p.county_workdays, p.stable_months, p.rigid_expense_fen) == (
+        2, 4, 6, 7, 8, 12, 2_000_000,
+    )  # fmt: skip
+    assert p.sources["verify_workdays"] == "430423000000" and p.defaulted
+    refused = client.post(url, {"region": "430423000000", "year": 2026, "county_workdays": 61})
+    assert refused.status_code == 200 and policy_for("430423100224", 2026).county_workdays == 8
