@@ -230,7 +230,7 @@ def _detail(request: HttpRequest, pk: int) -> dict[str, Any]:
         {"id": s.pk, "stage": s.stage, "stage_label": s.get_stage_display(), "result": s.result,
          "result_label": s.get_result_display(), "findings": s.findings, "data": s.data,
          "on": s.on, "overdue": s.overdue,
-         "actor": (s.actor.get_full_name() or s.actor.username) if s.actor else "系统",
+         "actor": (s.actor.display_name or s.actor.username) if s.actor else "系统",
          "files": [f.original_name for f in s.files.all()]}
         for s in selectors.case_steps(c)
     ]  # fmt: skip
