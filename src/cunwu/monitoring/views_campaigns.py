@@ -30,7 +30,7 @@ from .forms_campaigns import AssignmentForm, CampaignForm, VisitForm
 from .models import SECURITY_CHECKS, CampaignKind, RiskType
 from .selectors import campaigns as selectors
 from .services import campaigns as services
-from .views_measures import url_or_blank
+from .views_common import form_page, need
 
 PAGE_SIZE = 30
 GET_POST = ["GET", "POST"]
@@ -43,8 +43,7 @@ RISK_LABELS = dict(RiskType.choices)
 
 
 def _need(user: Any, perm: str = VIEW) -> None:
-    if scope_prefixes(user, perm) == []:
-        raise PermissionDenied("没有权限查看")
+    need(user, perm)
 
 
 def _risks(visit: Any) -> str:
@@ -57,8 +56,8 @@ def _unmet(visit: Any) -> str:
 
 def case_link(visit: Any) -> str:
     """The identification case page for a finding (another part of the app builds it)."""
-    base = url_or_blank("monitoring:case_create")
-    return f"{base}?household={visit.household_id}&visit={visit.pk}" if base else ""
+    base = reverse("monitoring:case_create")
+    return f"{base}?household={visit.household_id}&visit={visit.pk}"
 
 
 # ---------------------------------------------------------------- campaigns
@@ -110,8 +109,7 @@ def campaign_create(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, f"已发起排查活动“{campaign.title}”")
             return redirect("monitoring:campaign_detail", campaign.pk)
-    context = {"form": form, "title": "发起排查活动", "back": reverse("monitoring:campaign_list")}
-    return render(request, "monitoring/measures/form.html", context)
+    return form_page(request, form, "发起排查活动", reverse("monitoring:campaign_list"))
 
 
 @login_required
@@ -190,9 +188,8 @@ def assignment_create(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, "已安排排查分工")
             return redirect(back)
-    context = {"form": form, "title": f"排查分工：{campaign.title}", "back": back,
-               "intro": "不选村民小组即为全村；同一小组再次安排将改由新的排查人负责。"}  # fmt: skip
-    return render(request, "monitoring/measures/form.html", context)
+    intro = "不选村民小组即为全村；同一小组再次安排将改由新的排查人负责。"
+    return form_page(request, form, f"排查分工：{campaign.title}", back, intro=intro)
 
 
 # ---------------------------------------------------------------- visits

@@ -48,6 +48,7 @@ from .models import (
 )
 from .selectors import cases as selectors
 from .services import cases as services
+from .views_common import need
 
 PAGE_SIZE = 30
 EXPORT_LIMIT = 20_000
@@ -64,8 +65,7 @@ STEP_FORMS: dict[str, type[forms.Form]] = {
 
 
 def _need(user: Any, perm: str = "monitoring.view") -> None:
-    if scope_prefixes(user, perm) == []:
-        raise PermissionDenied("没有权限查看")
+    need(user, perm)
 
 
 def _risk_labels(values: list[str]) -> str:

@@ -35,6 +35,7 @@ from .forms_households import (
 from .models import EXIT_POLICIES, Category, MonitoringState, RiskType
 from .selectors import households as selectors
 from .services import households as services
+from .views_common import form_page, need
 
 PAGE_SIZE = 30
 GET_POST = ["GET", "POST"]
@@ -45,20 +46,12 @@ MANAGE = "monitoring.manage"
 
 
 def _need(user: Any, perm: str) -> None:
-    if scope_prefixes(user, perm) == []:
-        raise PermissionDenied("没有权限查看防返贫监测")
+    need(user, perm, "没有权限查看防返贫监测")
 
 
 def _manage(user: Any, village: Any) -> None:
     if not has_perm_in(user, MANAGE, village):
         raise PermissionDenied("没有权限管理监测对象")
-
-
-def _form_page(
-    request: HttpRequest, form: Any, title: str, back: str, intro: str = ""
-) -> HttpResponse:
-    context = {"form": form, "title": title, "back": back, "intro": intro}
-    return render(request, "monitoring/households/form.html", context)
 
 
 # ---------------------------------------------------------------- the list (home page)
@@ -157,7 +150,7 @@ def household_cadre(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, "已设置帮扶责任人")
             return redirect(back)
-    return _form_page(request, form, f"户{monitored.household.number}的帮扶责任人", back)
+    return form_page(request, form, f"户{monitored.household.number}的帮扶责任人", back)
 
 
 @login_required
@@ -179,7 +172,7 @@ def household_risk_add(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, "已登记风险")
             return redirect(back)
-    return _form_page(request, form, f"户{monitored.household.number}新增风险", back)
+    return form_page(request, form, f"户{monitored.household.number}新增风险", back)
 
 
 @login_required
@@ -198,7 +191,7 @@ def risk_resolve(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, f"“{risk.get_risk_type_display()}”风险已消除")
             return redirect(back)
-    return _form_page(request, form, f"消除“{risk.get_risk_type_display()}”风险", back)
+    return form_page(request, form, f"消除“{risk.get_risk_type_display()}”风险", back)
 
 
 @login_required
@@ -220,7 +213,7 @@ def household_plan(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, "已保存帮扶计划")
             return redirect(back)
-    return _form_page(request, form, f"户{monitored.household.number}的帮扶计划", back)
+    return form_page(request, form, f"户{monitored.household.number}的帮扶计划", back)
 
 
 # ---------------------------------------------------------------- 脱贫户
@@ -297,7 +290,7 @@ def exit_set(request: HttpRequest) -> HttpResponse:
             else:
                 messages.success(request, f"已登记户{household.number}为{d['exit_year']}年脱贫户")
                 return redirect(back)
-    return _form_page(request, form, "登记脱贫户", back, "登记后该户在户籍中标记为脱贫户。")
+    return form_page(request, form, "登记脱贫户", back, "登记后该户在户籍中标记为脱贫户。")
 
 
 @login_required

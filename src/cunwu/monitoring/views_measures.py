@@ -14,11 +14,11 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
-from cunwu.accounts.permissions import has_perm_in, regions_in_scope, scope_prefixes
+from cunwu.accounts.permissions import has_perm_in, regions_in_scope
 from cunwu.core.errors import ApplicationError, apply_error
 from cunwu.core.formatting import format_date, format_fen
 from cunwu.core.listing import get_params, paginate, parse_date
@@ -29,6 +29,7 @@ from .forms_measures import FollowUpForm, MeasureEndForm, MeasureForm
 from .models import MeasureType, MonitoredHousehold
 from .selectors import measures as selectors
 from .services import measures as services
+from .views_common import form_page, need
 
 PAGE_SIZE = 30
 GET_POST = ["GET", "POST"]
@@ -39,28 +40,12 @@ ASSIST = "monitoring.assist"
 
 
 def _need(user: Any, perm: str = VIEW) -> None:
-    if scope_prefixes(user, perm) == []:
-        raise PermissionDenied("没有权限查看")
+    need(user, perm)
 
 
 def _assist(user: Any, village: Any) -> None:
     if not has_perm_in(user, ASSIST, village):
         raise PermissionDenied("没有权限登记帮扶措施")
-
-
-def url_or_blank(name: str, *args: Any) -> str:
-    """The URL of a page another part of the app provides, or "" while it does not exist."""
-    try:
-        return reverse(name, args=args)
-    except NoReverseMatch:
-        return ""
-
-
-def _form_page(
-    request: HttpRequest, form: Any, title: str, back: str, intro: str = ""
-) -> HttpResponse:
-    context = {"form": form, "title": title, "back": back, "intro": intro}
-    return render(request, "monitoring/measures/form.html", context)
 
 
 def _regions(user: Any) -> list[Any]:
@@ -141,7 +126,7 @@ def measure_list_household(request: HttpRequest, monitored_pk: int) -> HttpRespo
         "monitored": monitored, "label": _household_label(monitored), "rows": rows,
         "any_active": any(r["active"] for r in rows),
         "can_assist": has_perm_in(user, ASSIST, monitored.village_id),
-        "household_url": url_or_blank("monitoring:household_detail", monitored.pk),
+        "household_url": reverse("monitoring:household_detail", args=[monitored.pk]),
     }  # fmt: skip
     return render(request, "monitoring/measures/household.html", context)
 
@@ -170,7 +155,7 @@ def measure_create(request: HttpRequest, monitored_pk: int) -> HttpResponse:
         else:
             messages.success(request, "已登记帮扶措施")
             return redirect(back)
-    return _form_page(request, form, f"登记帮扶措施：{_household_label(monitored)}", back)
+    return form_page(request, form, f"登记帮扶措施：{_household_label(monitored)}", back)
 
 
 @login_required
@@ -190,7 +175,7 @@ def measure_end(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, "措施已结束")
             return redirect(back)
-    return _form_page(request, form, f"结束措施：{measure}", back,
+    return form_page(request, form, f"结束措施：{measure}", back,
                       intro="结束的措施保留在记录中，不会删除。")  # fmt: skip
 
 
@@ -214,7 +199,7 @@ def follow_up_create(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, "已登记回访")
             return redirect(back)
-    return _form_page(request, form, f"回访：{measure}", back)
+    return form_page(request, form, f"回访：{measure}", back)
 
 
 # ---------------------------------------------------------------- 帮扶措施未落实
