@@ -19,8 +19,10 @@ def need(user: Any, perm: str, message: str = "没有权限查看") -> None:
 
 
 def form_page(
-    request: HttpRequest, form: Any, title: str, back: str, intro: str = ""
-) -> HttpResponse:
-    """A page with one form: ``title``, an optional ``intro``, the fields, 确定 and 取消."""
-    context = {"form": form, "title": title, "back": back, "intro": intro}
+    request: HttpRequest, form: Any, title: str, back: str, intro: str = "",
+    *, multipart: bool = False,
+) -> HttpResponse:  # fmt: skip
+    """A page with one form: ``title``, an optional ``intro``, the fields, 确定 and 取消
+    (``multipart`` when the form uploads files)."""
+    context = {"form": form, "title": title, "back": back, "intro": intro, "multipart": multipart}
     return render(request, "accounts/form.html", context)

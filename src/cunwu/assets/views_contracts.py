@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from cunwu.accounts.pages import form_page, need
 from cunwu.accounts.permissions import has_perm_in, scope_prefixes
 from cunwu.core.errors import ApplicationError, apply_error
 from cunwu.core.formatting import format_date, format_fen
@@ -35,23 +36,9 @@ EXPORT_LIMIT = 20_000
 EXPORT = ("format",)
 
 
-def _need(user: Any, perm: str) -> None:
-    if scope_prefixes(user, perm) == []:
-        raise PermissionDenied("没有权限查看")
-
-
 def _manage(user: Any, village: Any) -> None:
     if not has_perm_in(user, "assets.manage", village):
         raise PermissionDenied("没有权限管理合同")
-
-
-def _form_page(
-    request: HttpRequest, form: Any, title: str, back: str, *, multipart: bool = False,
-    intro: str = "",
-) -> HttpResponse:  # fmt: skip
-    context = {"form": form, "title": title, "back": back, "multipart": multipart,
-               "intro": intro}  # fmt: skip
-    return render(request, "assets/contracts/form.html", context)
 
 
 # ---------------------------------------------------------------- the list
@@ -62,7 +49,7 @@ def _form_page(
 def contract_list(request: HttpRequest) -> HttpResponse:
     """合同: filters (village, status, kind, expiring within N days, flagged), search, export."""
     user = request.user
-    _need(user, "assets.view")
+    need(user, "assets.view")
     params = get_params(request, "q", "region", "status", "kind", "expiring", "flagged", "format",
                         strip=True)  # fmt: skip
     expiring = parse_int(params["expiring"])
@@ -210,7 +197,7 @@ def contract_end(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, "合同已收回或解除，标的恢复为闲置")
             return redirect("assets:contract_detail", contract.pk)
     back = reverse("assets:contract_detail", args=[contract.pk])
-    return _form_page(request, form, f"收回或解除合同{contract.number}", back)
+    return form_page(request, form, f"收回或解除合同{contract.number}", back)
 
 
 @login_required
@@ -246,7 +233,7 @@ def contract_file_add(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, "已上传附件")
             return redirect("assets:contract_detail", contract.pk)
     back = reverse("assets:contract_detail", args=[contract.pk])
-    return _form_page(request, form, "上传合同附件", back, multipart=True)
+    return form_page(request, form, "上传合同附件", back, multipart=True)
 
 
 # ---------------------------------------------------------------- payments
@@ -279,7 +266,7 @@ def payment_create(request: HttpRequest, pk: int) -> HttpResponse:
     intro = (f"{receivable.label}：应收{format_fen(receivable.amount_fen)}元，"
              f"已收{format_fen(receivable.paid_fen)}元，"
              f"还剩{format_fen(receivable.outstanding_fen)}元")  # fmt: skip
-    return _form_page(request, form, f"登记收款 · {receivable.contract.number}", back, intro=intro)
+    return form_page(request, form, f"登记收款 · {receivable.contract.number}", back, intro=intro)
 
 
 @login_required
@@ -300,7 +287,7 @@ def payment_reverse(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect("assets:contract_detail", payment.receivable.contract_id)
     back = reverse("assets:contract_detail", args=[payment.receivable.contract_id])
     intro = f"冲销{format_date(payment.date)}收款{format_fen(payment.amount_fen)}元"
-    return _form_page(request, form, "冲销收款", back, intro=intro)
+    return form_page(request, form, "冲销收款", back, intro=intro)
 
 
 # ---------------------------------------------------------------- aging and reminders
@@ -311,7 +298,7 @@ def payment_reverse(request: HttpRequest, pk: int) -> HttpResponse:
 def receivable_aging(request: HttpRequest) -> HttpResponse:
     """应收款账龄: what is outstanding per village by how long overdue, totals in 元."""
     user = request.user
-    _need(user, "assets.view")
+    need(user, "assets.view")
     params = get_params(request, "region", "format", strip=True)
     rows, total = selectors.aging(actor=user, region=params["region"])
     buckets = selectors.AGING_BUCKETS
@@ -337,7 +324,7 @@ def receivable_aging(request: HttpRequest) -> HttpResponse:
 def reminder_list(request: HttpRequest) -> HttpResponse:
     """到期提醒: open ones first; a cadre marks one handled."""
     user = request.user
-    _need(user, "assets.view")
+    need(user, "assets.view")
     params = get_params(request, "region", "kind", "open", "format", strip=True)
     qs = selectors.reminder_list(
         actor=user, region=params["region"], kind=params["kind"], open_only=params["open"] == "1"

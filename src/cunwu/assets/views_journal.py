@@ -22,6 +22,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from cunwu.accounts.pages import form_page, need
 from cunwu.accounts.permissions import has_perm_in, scope_prefixes
 from cunwu.core.errors import ApplicationError, apply_error
 from cunwu.core.formatting import format_date, format_fen
@@ -41,18 +42,6 @@ ENTRY_HEADER = ["村", "业务日期", "凭证号", "账户", "收支", "科目"
                 "金额（元）", "状态", "经办人"]  # fmt: skip
 
 
-def _need(user: Any, perm: str) -> None:
-    if scope_prefixes(user, perm) == []:
-        raise PermissionDenied("没有权限查看")
-
-
-def _form_page(
-    request: HttpRequest, form: Any, title: str, back: str, *, multipart: bool = False
-) -> HttpResponse:
-    context = {"form": form, "title": title, "back": back, "multipart": multipart}
-    return render(request, "assets/journal/form.html", context)
-
-
 def _entry_cells(e: JournalEntry) -> list[Any]:
     return [
         e.village.name, e.date.isoformat(), e.voucher_number, e.account.name,
@@ -69,7 +58,7 @@ def _entry_cells(e: JournalEntry) -> list[Any]:
 def account_list(request: HttpRequest) -> HttpResponse:
     """资金账户与余额: every account in scope with its balance, and the totals."""
     user = request.user
-    _need(user, "assets.view")
+    need(user, "assets.view")
     params = get_params(request, "region", "format")
     summary = selectors.balance_summary(actor=user, region=params["region"])
     if params["format"] == "xlsx":
@@ -109,7 +98,7 @@ def account_create(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, f"已登记账户“{account.name}”，请登记期初余额")
             return redirect("assets:journal_accounts")
-    return _form_page(request, form, "登记资金账户", reverse("assets:journal_accounts"))
+    return form_page(request, form, "登记资金账户", reverse("assets:journal_accounts"))
 
 
 @login_required
@@ -144,7 +133,7 @@ def _entry_filters(request: HttpRequest) -> tuple[dict[str, str], Any]:
 def journal_list(request: HttpRequest) -> HttpResponse:
     """收支记录: filters (村、账户、状态、收支、科目、月份、摘要/对方/凭证号), pager, xlsx."""
     user = request.user
-    _need(user, "assets.view")
+    need(user, "assets.view")
     params, qs = _entry_filters(request)
     if params["format"] == "xlsx":
         rows = [_entry_cells(e) for e in qs[:EXPORT_LIMIT]]
@@ -167,7 +156,7 @@ def journal_list(request: HttpRequest) -> HttpResponse:
 @require_http_methods(GET_POST)
 def entry_create(request: HttpRequest) -> HttpResponse:
     user = request.user
-    _need(user, "assets.journal_propose")
+    need(user, "assets.journal_propose")
     accounts = selectors.accounts_for_propose(user)
     initial = {"date": timezone.localdate()}
     form = EntryForm(request.POST or None, request.FILES or None, accounts=accounts,
@@ -190,7 +179,7 @@ def entry_create(request: HttpRequest) -> HttpResponse:
             return redirect("assets:journal_detail", entry.pk)
     if not accounts.exists():
         messages.warning(request, "还没有启用的资金账户，请先登记账户")
-    return _form_page(request, form, "登记收支", reverse("assets:journal_list"), multipart=True)
+    return form_page(request, form, "登记收支", reverse("assets:journal_list"), multipart=True)
 
 
 @login_required
@@ -269,7 +258,7 @@ def entry_reverse(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect("assets:journal_detail", reversal.pk)
     back = reverse("assets:journal_detail", args=[entry.pk])
     title = f"冲销：{entry.voucher_number} {entry.summary}（{format_fen(entry.amount_fen)}元）"
-    return _form_page(request, form, title, back)
+    return form_page(request, form, title, back)
 
 
 @login_required
@@ -311,7 +300,7 @@ def file_download(request: HttpRequest, pk: int, file_pk: int) -> FileResponse:
 
 def _queue(request: HttpRequest, perm: str, which: str) -> HttpResponse:
     user = request.user
-    _need(user, perm)
+    need(user, perm)
     params = get_params(request, "region", strip=True)
     if which == "review":
         qs = selectors.review_queue(actor=user, region=params["region"])
@@ -345,7 +334,7 @@ def confirm_queue(request: HttpRequest) -> HttpResponse:
 def month_index(request: HttpRequest) -> HttpResponse:
     """月结与收支明细: the villages in scope (one village: straight to it)."""
     user = request.user
-    _need(user, "assets.view")
+    need(user, "assets.view")
     villages = list(selectors.journal_villages(user)[:500])
     if len(villages) == 1:
         return redirect("assets:journal_months", villages[0].code)

@@ -19,6 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from cunwu.accounts.pages import form_page
 from cunwu.accounts.permissions import has_perm_in, scope_prefixes
 from cunwu.core.audit_labels import ACTION_LABELS, PAYLOAD_LABELS
 from cunwu.core.errors import ApplicationError, apply_error
@@ -72,14 +73,6 @@ def _need(user: Any, perm: str = "assets.view") -> None:
 def _manage(user: Any, village: Any) -> None:
     if not has_perm_in(user, "assets.manage", village):
         raise PermissionDenied("没有权限管理三资台账")
-
-
-def _form_page(
-    request: HttpRequest, form: Any, title: str, back: str, *, multipart: bool = False,
-    intro: str = "",
-) -> HttpResponse:  # fmt: skip
-    context = {"form": form, "title": title, "back": back, "multipart": multipart, "intro": intro}
-    return render(request, "assets/registers/form.html", context)
 
 
 def _upload(f: Any) -> services.Upload | None:
@@ -166,7 +159,7 @@ def asset_create(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, f"已登记台账“{asset.number} {asset.name}”")
             return redirect("assets:asset_detail", asset.pk)
-    return _form_page(request, form, "登记资产资源", reverse("assets:asset_list"))
+    return form_page(request, form, "登记资产资源", reverse("assets:asset_list"))
 
 
 def _history(asset: Any) -> list[Any]:
@@ -232,7 +225,7 @@ def asset_edit(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, "已保存")
             return redirect(back)
-    return _form_page(request, form, f"修改台账：{asset.number} {asset.name}", back)
+    return form_page(request, form, f"修改台账：{asset.number} {asset.name}", back)
 
 
 @login_required
@@ -253,7 +246,7 @@ def asset_file_add(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, "已上传")
             return redirect(back)
-    return _form_page(request, form, f"上传附件：{asset.number} {asset.name}", back,
+    return form_page(request, form, f"上传附件：{asset.number} {asset.name}", back,
                       multipart=True)  # fmt: skip
 
 
@@ -298,7 +291,7 @@ def asset_dispose(request: HttpRequest, pk: int) -> HttpResponse:
         f"账面价值{format_fen(asset.book_value_fen)}元。处置集体资产须经“四议两公开”，"
         "且决议已通过；有履行中合同的资产不能处置。"
     )
-    return _form_page(request, form, f"资产处置：{asset.number} {asset.name}", back, intro=intro)
+    return form_page(request, form, f"资产处置：{asset.number} {asset.name}", back, intro=intro)
 
 
 # ---------------------------------------------------------------- inventory
@@ -353,7 +346,7 @@ def campaign_start(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, f"已开始“{campaign.title}”")
             return redirect("assets:campaign_detail", campaign.pk)
-    return _form_page(request, form, "开始清产核资", reverse("assets:campaign_list"))
+    return form_page(request, form, "开始清产核资", reverse("assets:campaign_list"))
 
 
 def _line_row(n: int, li: InventoryLine) -> list[Any]:
@@ -454,7 +447,7 @@ def surplus_add(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, "已登记盘盈")
             return redirect(back)
-    return _form_page(request, form, f"登记盘盈：{campaign.title}", back, multipart=True,
+    return form_page(request, form, f"登记盘盈：{campaign.title}", back, multipart=True,
                       intro="现场发现、台账上没有的资产资源。")  # fmt: skip
 
 
@@ -482,7 +475,7 @@ def line_reconcile(request: HttpRequest, pk: int) -> HttpResponse:
         f"实盘{line.counted_quantity if line.counted_quantity is not None else '—'}{line.unit}"
         f"（{line.get_counted_status_display() or '未找到'}）：{line.get_result_display()}"
     )
-    return _form_page(request, form, f"处理差异：{line.name}", back, intro=found)
+    return form_page(request, form, f"处理差异：{line.name}", back, intro=found)
 
 
 def _campaign_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
