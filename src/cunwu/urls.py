@@ -15,6 +15,7 @@ urlpatterns = [
     path("store/", include("cunwu.store.urls")),
     path("assets/", include("cunwu.assets.urls")),
     path("monitoring/", include("cunwu.monitoring.urls")),
+    path("village/", include("cunwu.village.urls")),
     path("", include("cunwu.web.urls")),
 ]
 

@@ -192,6 +192,30 @@ PERMISSIONS: dict[str, set[str]] = {
     "monitoring.campaign": {Role.VILLAGE_STAFF, Role.TOWNSHIP_STAFF, Role.COUNTY_ADMIN},
     # visit households in a campaign (with a phone)
     "monitoring.visit": {Role.VILLAGE_STAFF, Role.WORK_TEAM, Role.TOWNSHIP_STAFF},
+    # 乡村治理: see meetings, rules, the sanitation roster and inspections, selections, care
+    # records, workshops, public-welfare jobs and training in scope
+    "village.view": {str(r) for r in _ALL_STAFF} - {Role.DEPARTMENT},
+    # keep the village's records: meetings and their opinions, rules and acknowledgements, the
+    # duty roster, selections, carers and visits, public-welfare jobs, training sessions
+    "village.manage": {Role.VILLAGE_STAFF, Role.WORK_TEAM},
+    # inspect sanitation (督查) and score sections and yards
+    "village.inspect": {Role.VILLAGE_STAFF, Role.SUPERVISOR, Role.TOWNSHIP_STAFF},
+    # record the township's transfer runs of the waste chain (乡转运)
+    "village.transfer": {Role.TOWNSHIP_STAFF},
+    # care for left-behind groups and disabled people: carers and visits (details in scope only)
+    "village.care": {Role.VILLAGE_STAFF, Role.WORK_TEAM, Role.TOWNSHIP_STAFF},
+    # a villager confirms the current rules on a phone (for the own household)
+    "village.acknowledge": {Role.VILLAGER},
+    # register workshops, their employment and monthly figures; apply for recognition
+    "village.workshop": {Role.VILLAGE_STAFF, Role.TOWNSHIP_STAFF},
+    # the township's review of a recognition application
+    "village.workshop_review": {Role.TOWNSHIP_STAFF},
+    # the county's recognition (认定) of a workshop
+    "village.workshop_recognise": {Role.COUNTY_ADMIN},
+    # a township's training sessions (a village's own are kept under village.manage)
+    "village.training": {Role.TOWNSHIP_STAFF},
+    # the yearly assessment of workshops (考核) and its criteria sheet
+    "village.assess": {Role.TOWNSHIP_STAFF, Role.COUNTY_ADMIN},
 }
 
 # The lowest level at which a role may be assigned (a villager belongs to a village, …).

@@ -42,6 +42,7 @@ from cunwu.monitoring.api_cases import public_router as monitoring_public_router
 from cunwu.points.api import router as points_router
 from cunwu.registry.api import router as registry_router
 from cunwu.store.api import router as store_router
+from cunwu.village.api import router as village_router
 from cunwu.web.middleware import DATABASE_DOWN_CODE, DATABASE_DOWN_MESSAGE, RETRY_AFTER_SECONDS
 
 logger = logging.getLogger("cunwu.api")
@@ -122,6 +123,7 @@ api.add_router("/points", points_router)
 api.add_router("/assets", assets_router)
 api.add_router("/monitoring", monitoring_router)
 api.add_router("/public/monitoring", monitoring_public_router)
+api.add_router("/village", village_router)
 
 
 class HealthOut(Schema):

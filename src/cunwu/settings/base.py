@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "cunwu.store",
     "cunwu.assets",
     "cunwu.monitoring",
+    "cunwu.village",
     "cunwu.web",
     "cunwu.api",
 ]

@@ -30,6 +30,7 @@ NAV: list[tuple[str, str, str]] = [
     ("积分制", "points:index", "points.view"),
     ("防返贫监测", "monitoring:household_list", "monitoring.view"),
     ("部门数据", "monitoring:import_list", "monitoring.import"),
+    ("乡村治理", "village:index", "village.view"),
     ("审计", "audit_list", "core.view_audit"),
     ("节假日", "calendar", "core.manage_calendar"),
     ("角色授权", "accounts:assignment_list", "accounts.manage_roles"),

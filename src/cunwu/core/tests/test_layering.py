@@ -1,6 +1,7 @@
 """The dependencies between apps that DESIGN.md draws, checked on every module and template.
 
-core ← accounts ← registry ← points ← store; registry ← assets, monitoring; disclosure imports
+core ← accounts ← registry ← points ← store; registry ← assets, monitoring; village builds on
+points, assets and monitoring; disclosure imports
 only core and accounts (the other modules publish through it); web and api sit on top and may
 use every app.
 """
@@ -23,6 +24,9 @@ ALLOWED: dict[str, set[str]] = {
     "store": {"core", "accounts", "registry", "disclosure", "points"},
     "assets": {"core", "accounts", "registry", "disclosure"},
     "monitoring": {"core", "accounts", "registry", "disclosure"},
+    # village life posts point events, links workshops to the 三资 register and counts their
+    # jobs as employment measures of monitored households
+    "village": {"core", "accounts", "registry", "disclosure", "points", "assets", "monitoring"},
 }
 _INCLUDE = re.compile(r"""{%\s*(?:include|extends)\s+["']([a-z_]+)/""")
 

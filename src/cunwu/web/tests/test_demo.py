@@ -45,7 +45,7 @@ def test_demo_load_creates_seven_villages_and_one_user_per_role(small_demo: None
     created = demo.demo_load()
     assert created == {
         "households": 42, "users": 7, "notices": 4, "point_events": 7, "goods": 6, "assets": 9,
-        "monitoring_cases": 4,
+        "monitoring_cases": 4, "village": 26,
     }  # fmt: skip
     statuses = dict(Notice.objects.exclude(category="monitoring").values_list("title", "status"))
     # the demo's books: the month before last is closed (dates follow the day of loading)
@@ -59,6 +59,8 @@ def test_demo_load_creates_seven_villages_and_one_user_per_role(small_demo: None
         # 三资: the closed month's statement waits for the committee; the land contract is public
         f"九龙村{closed.year}年{closed.month}月集体资金收支明细公开": "pending_signoff",
         "九龙村委会集体资产资源合同公开：九龙村集体机动地承包合同": "published",
+        # 乡村治理: this year's 文明户 candidates in their 公示
+        f"九龙村委会{timezone.localdate().year}年度文明户评选拟表彰名单公示": "published",
     }
     assert Objection.objects.filter(status="pending").count() == 1
     # monitoring: one household identified through every step (its 公示 passed), one in 公示,

@@ -1,0 +1,198 @@
+"""Writes of 公益性岗位: posts, holders (start, end) and the monthly attendance.
+
+A post holds at most ``positions`` people at a time: a start claims a seat with a conditional
+UPDATE (``filled < positions``), an end gives it back, so two cadres starting the last seat at
+once cannot both succeed. Pay due = pay per month × days worked / working days, rounded half
+up to 分 (never more than the pay per month since days worked ≤ working days). Attendance is
+append-only; after a month closes, a new row is a correction.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from django.db import transaction
+from django.db.models import F
+
+from cunwu.accounts.permissions import require
+from cunwu.core import workdays
+from cunwu.core.errors import ApplicationError
+from cunwu.core.formatting import clean_text
+from cunwu.core.models import Region
+from cunwu.core.services.audit import audit_append
+from cunwu.registry.models import Person
+
+from ..models import JobAttendance, JobHolder, JobMonth, JobPost
+
+PERM = "village.manage"
+MAX_PAY_FEN = 10**8  # 100万元 a month is a typing error
+MAX_POSITIONS = 500
+
+
+def audit(actor: Any, village: Region | str, action: str, obj: Any, **payload: Any) -> None:
+    region = village if isinstance(village, Region) else Region.objects.get(code=village)
+    audit_append(actor=actor, region=region, action=f"village.{action}", obj=obj, payload=payload)
+
+
+def pay_due(pay_fen: int, days_worked: int, working_days: int) -> int:
+    """pay_fen × days_worked / working_days rounded half up to 分 (integer arithmetic)."""
+    return (2 * pay_fen * days_worked + working_days) // (2 * working_days)
+
+
+def month_working_days(month: date) -> int:
+    """The working days of the month of ``month`` (official calendar)."""
+    first = month.replace(day=1)
+    nxt = date(first.year + first.month // 12, first.month % 12 + 1, 1)
+    # days d with first ≤ d < nxt: (first - 1 day, nxt - 1 day]
+    return workdays.working_days_between(first - timedelta(days=1), nxt - timedelta(days=1))
+
+
+def _int(value: Any, *, field: str, label: str, low: int, high: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ApplicationError(f"{field}_invalid", f"{label}无效", field=field)
+    if value < low or value > high:
+        raise ApplicationError(f"{field}_range", f"{label}应在{low}至{high}之间", field=field)
+    return value
+
+
+@transaction.atomic
+def job_post_create(
+    *, actor: Any, village: Region, name: str, duties: str, pay_fen: int, funding: str,
+    positions: int,
+) -> JobPost:  # fmt: skip
+    """A new post of ``village``."""
+    require(actor, PERM, village)
+    if village.level != 5:
+        raise ApplicationError("village_level", "岗位只能设在村", field="village")
+    name = clean_text(name, field="name", label="岗位名称", limit=50)
+    duties = clean_text(duties, field="duties", label="岗位职责", limit=300, required=False)
+    funding = clean_text(funding, field="funding", label="资金来源", limit=100, required=False)
+    pay_fen = _int(pay_fen, field="pay_fen", label="月报酬", low=0, high=MAX_PAY_FEN)
+    positions = _int(positions, field="positions", label="岗位数", low=1, high=MAX_POSITIONS)
+    post = JobPost.objects.create(
+        village=village, county_code=village.code[:6], name=name, duties=duties,
+        pay_fen=pay_fen, funding=funding, positions=positions, created_by=actor,
+    )  # fmt: skip
+    audit(actor, village, "job_post_create", post, name=name, pay_fen=pay_fen, positions=positions)
+    return post
+
+
+@transaction.atomic
+def job_holder_start(*, actor: Any, post: JobPost, person: Person, start_on: date) -> JobHolder:
+    """``person`` takes a seat of ``post``; a monitored household gets a 公益性岗位 measure."""
+    require(actor, PERM, post.village_id)
+    if not isinstance(start_on, date):
+        raise ApplicationError("start_on_invalid", "上岗日期无效", field="start_on")
+    household = person.household
+    if household.village_id != post.village_id:
+        raise ApplicationError("person_village", "只能安排本村人员上岗", field="person")
+    if not post.active:
+        raise ApplicationError("post_ended", "该岗位已撤销", field="post")
+    if JobHolder.objects.filter(post=post, person=person, end_on=None).exists():
+        raise ApplicationError("holder_exists", f"{person.name}已在该岗位", field="person")
+    claimed = JobPost.objects.filter(pk=post.pk, filled__lt=F("positions")).update(
+        filled=F("filled") + 1
+    )
+    if not claimed:
+        raise ApplicationError(
+            "post_full", f"该岗位{post.positions}个名额已满", field="post", status=409
+        )
+    monitored = getattr(household, "monitoring", None)
+    measure = None
+    if monitored is not None:
+        from cunwu.monitoring.models import MeasureType
+        from cunwu.monitoring.services.measures import measure_add
+
+        measure = measure_add(
+            actor=actor, monitored=monitored, measure_type=MeasureType.PUBLIC_JOB,
+            description=f"安排{person.name}任{post.name}", start_on=start_on,
+            amount_fen=post.pay_fen,
+        )  # fmt: skip
+    holder = JobHolder.objects.create(
+        post=post, village_id=post.village_id, county_code=post.county_code, person=person,
+        start_on=start_on, poverty="|脱贫户|" in (household.tags or ""),
+        monitored=monitored is not None, measure=measure, created_by=actor,
+    )  # fmt: skip
+    audit(
+        actor, post.village_id, "job_holder_start", holder, post=post.pk, person=person.pk,
+        start_on=start_on.isoformat(), measure=measure.pk if measure else None,
+    )  # fmt: skip
+    return holder
+
+
+@transaction.atomic
+def job_holder_end(*, actor: Any, holder: JobHolder, end_on: date, reason: str) -> JobHolder:
+    """``holder`` leaves the post on ``end_on``; the seat is free again, the measure ends."""
+    require(actor, PERM, holder.village_id)
+    if not isinstance(end_on, date):
+        raise ApplicationError("end_on_invalid", "离岗日期无效", field="end_on")
+    reason = clean_text(reason, field="reason", label="离岗原因", limit=200)
+    if end_on < holder.start_on:
+        raise ApplicationError("end_before_start", "离岗日期不能早于上岗日期", field="end_on")
+    ended = JobHolder.objects.filter(pk=holder.pk, end_on=None).update(
+        end_on=end_on, end_reason=reason
+    )
+    if not ended:
+        raise ApplicationError("holder_ended", "该人员已离岗", field="end_on", status=409)
+    JobPost.objects.filter(pk=holder.post_id, filled__gt=0).update(filled=F("filled") - 1)
+    holder.refresh_from_db()
+    if holder.measure is not None and holder.measure.end_on is None:
+        from cunwu.monitoring.services.measures import measure_end
+
+        measure_end(actor=actor, measure=holder.measure, end_on=end_on, note=reason)
+    audit(actor, holder.village_id, "job_holder_end", holder, end_on=end_on.isoformat(),
+          reason=reason)  # fmt: skip
+    return holder
+
+
+@transaction.atomic
+def job_attendance_record(
+    *, actor: Any, holder: JobHolder, month: date, days_worked: int, deduction_fen: int = 0,
+    deduction_reason: str = "", note: str = "",
+) -> JobAttendance:  # fmt: skip
+    """Days worked by ``holder`` in ``month``; after the month closed the row is a correction
+    and needs a note."""
+    require(actor, PERM, holder.village_id)
+    if not isinstance(month, date):
+        raise ApplicationError("month_invalid", "月份无效", field="month")
+    month = month.replace(day=1)
+    working = month_working_days(month)
+    days_worked = _int(days_worked, field="days_worked", label="出勤天数", low=0, high=working)
+    post = holder.post
+    due = pay_due(post.pay_fen, days_worked, working)
+    deduction_fen = _int(deduction_fen, field="deduction_fen", label="扣减金额", low=0, high=due)
+    deduction_reason = clean_text(
+        deduction_reason, field="deduction_reason", label="扣减原因", limit=200,
+        required=deduction_fen > 0,
+    )  # fmt: skip
+    closed = JobMonth.objects.filter(village_id=holder.village_id, month=month).exists()
+    note = clean_text(note, field="note", label="更正说明", limit=200, required=closed)
+    row = JobAttendance.objects.create(
+        holder=holder, village_id=holder.village_id, county_code=holder.county_code,
+        month=month, working_days=working, days_worked=days_worked, pay_fen=post.pay_fen,
+        pay_due_fen=due, deduction_fen=deduction_fen, deduction_reason=deduction_reason,
+        net_fen=due - deduction_fen, correction=closed, note=note, created_by=actor,
+    )  # fmt: skip
+    audit(
+        actor, holder.village_id, "job_attendance", row, holder=holder.pk,
+        month=month.isoformat(), days_worked=days_worked, pay_due_fen=due,
+        deduction_fen=deduction_fen, correction=closed,
+    )  # fmt: skip
+    return row
+
+
+@transaction.atomic
+def job_month_close(*, actor: Any, village: Region, month: date) -> JobMonth:
+    """Close ``month`` of ``village``: later attendance rows are corrections."""
+    require(actor, PERM, village)
+    month = month.replace(day=1)
+    closed, created = JobMonth.objects.get_or_create(
+        village=village, month=month, defaults={"closed_by": actor}
+    )
+    if not created:
+        raise ApplicationError(
+            "month_closed", f"{month.year}年{month.month}月已结账", field="month"
+        )
+    audit(actor, village, "job_month_close", closed, month=month.isoformat())
+    return closed

@@ -1,0 +1,29 @@
+"""Shared data of the sanitation tests: a section, a post and a duty in 九龙村."""
+
+from __future__ import annotations
+
+from datetime import date, time
+from typing import Any
+
+from cunwu.core.models import Region, VillageGroup
+from cunwu.registry.models import Household
+from cunwu.village.models_sanitation import Duty, DutyPost, RoadSection
+from cunwu.village.services import sanitation as services
+
+START = date(2026, 11, 2)
+
+
+def roster(staff: Any, village: Region, household: Household) -> tuple[RoadSection, DutyPost, Duty]:
+    group = VillageGroup.objects.create(village=village, name="一组", number=1)
+    section = services.section_add(
+        actor=staff, village=village, name="村部至学校", group=group, length_m=800
+    )
+    post = services.post_add(actor=staff, village=village, name="保洁员")
+    person = household.members.order_by("pk").first()
+    assert person is not None
+    duty = services.duty_assign(
+        actor=staff, village=village, person=person, post=post, section=section,
+        weekdays="1,3,5", start_time=time(7), end_time=time(9), tasks="清扫路面、清理边沟",
+        start_on=START,
+    )  # fmt: skip
+    return section, post, duty

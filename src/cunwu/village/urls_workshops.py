@@ -1,0 +1,5 @@
+"""Pages of the workshops part of 乡村治理."""
+
+from django.urls import URLPattern, URLResolver
+
+urlpatterns: list[URLPattern | URLResolver] = []
