@@ -7,15 +7,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import pytest
 from django.utils import timezone
 
 from .conftest import Phone
 from .test_foundation import JIULONG
-
-# written before the app had its migration; its first run stops at a form field it does not
-# find: to be mended with the part (issue 8 note), not counted as passing meanwhile
-pytestmark = pytest.mark.skip(reason="浏览器流程待修：首次运行未找到表单字段（见 issue 8 记录）")
 
 
 def test_cadre_registers_and_visits_on_a_phone(phone: Phone) -> None:
@@ -35,7 +30,7 @@ def test_cadre_registers_and_visits_on_a_phone(phone: Phone) -> None:
     phone.goto(f"/village/care/new/?person={person}&group=orphan")
     phone.check("care-new")
     phone.page.get_by_label("纳入日期").fill(since)
-    phone.page.get_by_label("关爱责任人", exact=True).fill("刘春花")
+    phone.page.get_by_label("关爱责任人").fill("刘春花")
     phone.page.get_by_label("责任人电话").fill("13907340001")
     phone.page.get_by_role("button", name="确定").click()
     phone.page.wait_for_load_state("networkidle")

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils import timezone
 
 from .models_care import CareGroup
 
-DATE = forms.DateInput(attrs={"type": "date"})
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 class CareForm(forms.Form):
@@ -30,7 +31,7 @@ class CareEndForm(forms.Form):
 
 
 class VisitForm(forms.Form):
-    visited_on = forms.DateField(label="走访日期", widget=DATE)
+    visited_on = forms.DateField(label="走访日期", widget=DATE, initial=timezone.localdate)
     needs = forms.CharField(label="发现的需求", max_length=300, required=False,
                             widget=forms.Textarea(attrs={"rows": 2}))  # fmt: skip
     help_given = forms.CharField(label="提供的帮助", max_length=300, required=False,

@@ -17,17 +17,22 @@ class JobPostForm(forms.Form):
 
 class JobHolderForm(forms.Form):
     person = forms.IntegerField(label="人员编号", min_value=1)
-    start_on = forms.DateField(label="上岗日期", widget=forms.DateInput(attrs={"type": "date"}))
+    start_on = forms.DateField(
+        label="上岗日期", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
 
 
 class JobHolderEndForm(forms.Form):
-    end_on = forms.DateField(label="离岗日期", widget=forms.DateInput(attrs={"type": "date"}))
+    end_on = forms.DateField(
+        label="离岗日期", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
     reason = forms.CharField(label="离岗原因", max_length=200)
 
 
 class JobAttendanceForm(forms.Form):
     month = forms.DateField(
-        label="月份（该月任一天）", widget=forms.DateInput(attrs={"type": "date"})
+        label="月份（该月任一天）",
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     days_worked = forms.IntegerField(label="出勤天数", min_value=0, max_value=31)
     deduction_yuan = forms.DecimalField(

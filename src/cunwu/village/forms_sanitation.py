@@ -5,13 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils import timezone
 
 from cunwu.core.models import Region, VillageGroup
 from cunwu.registry.models import Person, PersonStatus
 
 from .models_sanitation import ChecklistItem, Duty, DutyPost, RoadSection, WasteStage
 
-DATE = forms.DateInput(attrs={"type": "date"})
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 TIME = forms.TimeInput(attrs={"type": "time"})
 
 
@@ -60,7 +61,7 @@ class DutyForm(forms.Form):
 
 
 class RoundForm(forms.Form):
-    on = forms.DateField(label="督查日期", widget=DATE)
+    on = forms.DateField(label="督查日期", widget=DATE, initial=timezone.localdate)
     inspectors = forms.CharField(label="督查人员", max_length=100)
     note = forms.CharField(label="备注", max_length=200, required=False)
 
@@ -85,7 +86,7 @@ class ScoreForm(forms.Form):
 
 class WasteForm(forms.Form):
     stage = forms.ChoiceField(label="环节", choices=WasteStage.choices)
-    on = forms.DateField(label="日期", widget=DATE)
+    on = forms.DateField(label="日期", widget=DATE, initial=timezone.localdate)
     quantity_kg = forms.IntegerField(label="数量（千克）", min_value=1, max_value=10_000_000)
     group = forms.ModelChoiceField(label="村民小组", queryset=VillageGroup.objects.none(),
                                    required=False, help_text="组收集时必选")  # fmt: skip

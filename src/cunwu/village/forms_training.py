@@ -6,7 +6,7 @@ from django import forms
 
 from .models import TrainingKind
 
-DATE = forms.DateInput(attrs={"type": "date"})
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 class TrainingSessionForm(forms.Form):
