@@ -47,6 +47,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         nav += [
             ("我家", reverse("registry:own_household")),
             ("我的积分", reverse("points:mine")),
+            ("村规民约", reverse("village:rule_mine")),
             ("公开栏", reverse("portal:index")),
         ]
     nav += [(label, reverse(name)) for label, name, perm in NAV if scope_prefixes(user, perm) != []]

@@ -45,7 +45,7 @@ def test_demo_load_creates_seven_villages_and_one_user_per_role(small_demo: None
     created = demo.demo_load()
     assert created == {
         "households": 42, "users": 7, "notices": 4, "point_events": 7, "goods": 6, "assets": 9,
-        "monitoring_cases": 4, "village": 26,
+        "monitoring_cases": 4, "village": 33,
     }  # fmt: skip
     statuses = dict(Notice.objects.exclude(category="monitoring").values_list("title", "status"))
     # the demo's books: the month before last is closed (dates follow the day of loading)
@@ -61,6 +61,9 @@ def test_demo_load_creates_seven_villages_and_one_user_per_role(small_demo: None
         "九龙村委会集体资产资源合同公开：九龙村集体机动地承包合同": "published",
         # 乡村治理: this year's 文明户 candidates in their 公示
         f"九龙村委会{timezone.localdate().year}年度文明户评选拟表彰名单公示": "published",
+        # the results of a 屋场恳谈会, and the 村规民约 adopted by the 村民会议
+        "第一村民小组屋场恳谈会结果公开：村道硬化和投工投劳": "published",
+        "九龙村委会村规民约（第1版）公布": "published",
     }
     assert Objection.objects.filter(status="pending").count() == 1
     # monitoring: one household identified through every step (its 公示 passed), one in 公示,
@@ -77,10 +80,15 @@ def test_demo_load_creates_seven_villages_and_one_user_per_role(small_demo: None
     assert monitored.measures.count() == 2 and PovertyExit.objects.count() == 2
     assert Visit.objects.count() == 3 and ScreeningRun.objects.get().status == "done"
     assert CommitteeMember.objects.count() == 3
-    assert sorted(Feedback.objects.values_list("kind", "status")) == [
+    assert sorted(Feedback.objects.filter(meeting_opinion=None).values_list("kind", "status")) == [
         ("complaint", "pending"),
         ("question", "replied"),
     ]
+    # the two opinions raised at the 屋场恳谈会 wait for their owner
+    assert (
+        sorted(Feedback.objects.exclude(meeting_opinion=None).values_list("kind", "status"))
+        == [("suggestion", "pending")] * 2
+    )
     # the committee's inspection found one; the contract checks two on the pond's lease
     assert sorted(Problem.objects.values_list("source_type", flat=True)) == [
         "assets.contract", "assets.contract", "disclosure.inspection",
