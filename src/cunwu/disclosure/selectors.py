@@ -61,8 +61,11 @@ def notice_list(
         level = Region.objects.filter(code=region).values_list("level", flat=True).first()
         if level is not None:
             qs = qs.filter(region__code__startswith=code_prefix(region, level))
-    return _search(qs, q).annotate(
-        pending=Count("objections", filter=Q(objections__status=ObjectionStatus.PENDING))
+    # an aggregate drops Meta.ordering: order explicitly, so that pages stay stable
+    return (
+        _search(qs, q)
+        .annotate(pending=Count("objections", filter=Q(objections__status=ObjectionStatus.PENDING)))
+        .order_by("-published_at", "-created_at", "-pk")
     )
 
 

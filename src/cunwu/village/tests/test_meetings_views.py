@@ -142,3 +142,19 @@ def test_other_village_gets_404_and_villager_403(
     assert client.get(reverse("village:meeting_edit", args=[meeting.pk])).status_code == 403
     assert client.post(reverse("village:meeting_publish", args=[meeting.pk])).status_code == 403
     assert Notice.objects.count() == 0
+
+
+def test_edit_shows_the_date_as_the_date_input_reads_it(
+    client: Client, persona: Callable[[str], User], meeting: Meeting
+) -> None:
+    client.force_login(persona("九龙村村干部"))
+    page = client.get(reverse("village:meeting_edit", args=[meeting.pk])).content.decode()
+    assert 'type="date" name="held_on" value="2026-03-01"' in page
+    r = client.post(reverse("village:meeting_edit", args=[meeting.pk]),
+                    {"held_on": "2026-03-02", "place": "李家院子", "topic": "村道硬化",
+                     "minutes": "同意"})  # fmt: skip
+    assert r.status_code == 302
+    meeting.refresh_from_db()
+    assert (meeting.held_on, meeting.place, meeting.group.name) == (
+        date(2026, 3, 2), "李家院子", "第一组",
+    )  # fmt: skip
