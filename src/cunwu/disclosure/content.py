@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Callable
 from typing import Any
 
 import nh3
@@ -147,3 +148,34 @@ def check_attachment(name: str, data: bytes) -> tuple[str, str, str]:
     raise ApplicationError(
         "attachment_type", f"附件“{name}”不是 PDF、PNG 或 JPEG 文件", field="attachment"
     )
+
+
+def store_attachments(
+    files: list[tuple[str, bytes]], make: Callable[..., Any], *, limit: int,
+    default_name: str = "附件", noun: str = "文件", unit: str = "个",
+) -> list[Any]:  # fmt: skip
+    """Save ``files`` (name, bytes) as attachments, all or none: each is checked first
+    (:func:`check_attachment`, errors on ``field="files"``), then ``make(original_name=…,
+    content_type=…, size=…, sha256=…)`` builds the unsaved record of a model with a ``file``
+    field, which is stored under its digest and saved. At most ``limit`` at a time."""
+    from django.core.files.base import ContentFile
+
+    if not files:
+        raise ApplicationError("files_required", f"请选择{noun}", field="files")
+    if len(files) > limit:
+        raise ApplicationError("files_too_many", f"每次至多上传{limit}{unit}{noun}", field="files")
+    checked = []
+    for raw_name, data in files:
+        name = raw_name[:200] or default_name
+        try:
+            content_type, extension, sha = check_attachment(name, data)
+        except ApplicationError as exc:
+            raise ApplicationError(exc.code, exc.message, field="files") from exc
+        checked.append((name, data, content_type, extension, sha))
+    records = []
+    for name, data, content_type, extension, sha in checked:
+        record = make(original_name=name, content_type=content_type, size=len(data), sha256=sha)
+        record.file.save(f"{sha[:16]}.{extension}", ContentFile(data), save=False)
+        record.save()
+        records.append(record)
+    return records

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import partial
 from typing import Any
 
-from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
@@ -22,7 +22,7 @@ from cunwu.core.errors import ApplicationError
 from cunwu.core.formatting import clean_text
 from cunwu.core.models import Region, VillageGroup
 from cunwu.core.services.audit import audit_append
-from cunwu.disclosure.content import check_attachment
+from cunwu.disclosure.content import store_attachments
 from cunwu.disclosure.models import Category
 from cunwu.disclosure.models_feedback import FeedbackKind
 from cunwu.disclosure.selectors_feedback import village_cadres
@@ -183,26 +183,10 @@ def meeting_photos_add(
     """恳谈会照片: images or PDFs checked by their first bytes and size (the disclosure rules).
     Photos may still be added after the results are out."""
     require(actor, PERM, meeting.village_id)
-    if not files:
-        raise ApplicationError("files_required", "请选择照片", field="files")
-    if len(files) > MAX_PHOTOS:
-        raise ApplicationError("files_too_many", f"每次至多上传{MAX_PHOTOS}张", field="files")
-    checked = []
-    for name, data in files:
-        try:
-            content_type, extension, sha = check_attachment(name[:200] or "photo", data)
-        except ApplicationError as exc:
-            raise ApplicationError(exc.code, exc.message, field="files") from exc
-        checked.append((name[:200] or "photo", data, content_type, extension, sha))
-    photos = []
-    for name, data, content_type, extension, sha in checked:
-        photo = MeetingPhoto(
-            meeting=meeting, original_name=name, content_type=content_type, size=len(data),
-            sha256=sha, uploaded_by=actor,
-        )  # fmt: skip
-        photo.file.save(f"{sha[:16]}.{extension}", ContentFile(data), save=False)
-        photo.save()
-        photos.append(photo)
+    photos = store_attachments(
+        files, partial(MeetingPhoto, meeting=meeting, uploaded_by=actor), limit=MAX_PHOTOS,
+        default_name="photo", noun="照片", unit="张",
+    )  # fmt: skip
     _audit(actor, meeting.village_id, "meeting_photos", meeting, count=len(photos))
     return photos
 

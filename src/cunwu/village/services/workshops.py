@@ -16,9 +16,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from functools import partial
 from typing import Any
 
-from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -27,7 +27,7 @@ from cunwu.core.crypto import encrypt_text
 from cunwu.core.errors import ApplicationError
 from cunwu.core.formatting import clean_text, mask_phone, normalize_phone
 from cunwu.core.models import Region, code_prefix
-from cunwu.disclosure.content import check_attachment
+from cunwu.disclosure.content import store_attachments
 from cunwu.registry.models import Person, PersonStatus
 
 from ..models_workshops import (
@@ -170,26 +170,10 @@ def workshop_files_add(
         require(actor, PERM, village)
     if step is not None and step.workshop_id != workshop.pk:
         raise ApplicationError("step_workshop", "该环节不属于此车间", field="step")
-    if not files:
-        raise ApplicationError("files_required", "请选择文件", field="files")
-    if len(files) > MAX_FILES:
-        raise ApplicationError("files_too_many", f"每次至多上传{MAX_FILES}个文件", field="files")
-    checked = []
-    for name, data in files:
-        try:
-            content_type, extension, sha = check_attachment(name[:200] or "file", data)
-        except ApplicationError as exc:
-            raise ApplicationError(exc.code, exc.message, field="files") from exc
-        checked.append((name[:200] or "file", data, content_type, extension, sha))
-    out = []
-    for name, data, content_type, extension, sha in checked:
-        record = WorkshopFile(
-            workshop=workshop, step=step, original_name=name, content_type=content_type,
-            size=len(data), sha256=sha, uploaded_by=actor,
-        )  # fmt: skip
-        record.file.save(f"{sha[:16]}.{extension}", ContentFile(data), save=False)
-        record.save()
-        out.append(record)
+    out = store_attachments(
+        files, partial(WorkshopFile, workshop=workshop, step=step, uploaded_by=actor),
+        limit=MAX_FILES, default_name="file",
+    )  # fmt: skip
     audit(actor, village, "workshop_files", workshop, count=len(out),
           names=[f.original_name for f in out])  # fmt: skip
     return out
