@@ -157,6 +157,14 @@ def job_post_detail(request: HttpRequest, post_id: int) -> dict[str, Any]:
     return _post(selectors.job_post_get(user=request.user, pk=post_id))
 
 
+@router.post("/jobs/{post_id}/retire", response={200: JobPostOut, **ERRORS}, summary="撤销岗位",
+             operation_id="job_post_retire")  # fmt: skip
+def job_post_retire(request: HttpRequest, post_id: int) -> dict[str, Any]:
+    """Only a post with nobody in it (else 409 post_has_holders)."""
+    post = selectors.job_post_get(user=request.user, pk=post_id)
+    return _post(services.job_post_retire(actor=request.user, post=post))
+
+
 @router.get("/jobs/{post_id}/holders", response={200: list[JobHolderOut], **ERRORS},
             summary="岗位人员", operation_id="job_holder_list")  # fmt: skip
 def job_holder_list(request: HttpRequest, post_id: int) -> list[dict[str, Any]]:

@@ -40,3 +40,18 @@ class JobAttendanceForm(forms.Form):
     )
     deduction_reason = forms.CharField(label="扣减原因", max_length=200, required=False)
     note = forms.CharField(label="更正说明", max_length=200, required=False)
+
+
+class JobPostRetireForm(forms.Form):
+    """撤销岗位 asks nothing: the page is the confirmation."""
+
+
+class JobAttendanceImportForm(forms.Form):
+    month = forms.DateField(
+        label="月份", input_formats=["%Y-%m", "%Y-%m-%d"],
+        widget=forms.DateInput(attrs={"type": "month"}, format="%Y-%m"),
+    )  # fmt: skip
+    file = forms.FileField(
+        label="考勤表（xlsx或csv）",
+        help_text="每行一名在岗人员：户编号，或姓名和人员编号；出勤天数、扣减（元）、扣减原因",
+    )

@@ -1,5 +1,5 @@
-"""Pages of 公益性岗位: posts (list, export, detail), holders (start, end), attendance and the
-monthly payroll (page and xlsx)."""
+"""Pages of 公益性岗位: posts (list, export, detail, retire), holders (start, end), attendance
+(one by one, or a month's sheet imported), and the monthly payroll (page and xlsx)."""
 
 from __future__ import annotations
 
@@ -23,7 +23,14 @@ from cunwu.core.models import Region
 from cunwu.core.spreadsheets import xlsx_response
 from cunwu.registry.models import Person
 
-from .forms_jobs import JobAttendanceForm, JobHolderEndForm, JobHolderForm, JobPostForm
+from .forms_jobs import (
+    JobAttendanceForm,
+    JobAttendanceImportForm,
+    JobHolderEndForm,
+    JobHolderForm,
+    JobPostForm,
+    JobPostRetireForm,
+)
 from .selectors import jobs as selectors
 from .services import jobs as services
 
@@ -208,7 +215,76 @@ def job_payroll(request: HttpRequest) -> HttpResponse:
 
     context = {
         "rows": rows, "month": month, "village": village, "total": total, "error": error,
+        "import_form": JobAttendanceImportForm(initial={"month": month}, auto_id="import_%s"),
         "closed": JobMonth.objects.filter(village=village, month=month).exists(),
         "can_manage": has_perm_in(request.user, MANAGE, village),
     }  # fmt: skip
     return render(request, "village/jobs/payroll.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def job_post_retire(request: HttpRequest, pk: int) -> HttpResponse:
+    """撤销岗位 (confirm page): only when nobody is in post."""
+    need(request.user, MANAGE, "没有权限撤销岗位")
+    post = selectors.job_post_get(user=request.user, pk=pk)
+    if not has_perm_in(request.user, MANAGE, post.village_id):
+        raise Http404
+    form = JobPostRetireForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.job_post_retire(actor=request.user, post=post)
+        except ApplicationError as exc:
+            apply_error(form, exc)
+        else:
+            return redirect("village:job_detail", post.pk)
+    back = reverse("village:job_detail", args=[post.pk])
+    intro = f"撤销后该岗位不能再安排上岗。当前在岗{post.filled}人，须全部离岗后才能撤销。"
+    return form_page(request, form, f"撤销岗位：{post.name}", back, intro)
+
+
+def _manage_village(request: HttpRequest) -> Region:
+    village = Region.objects.filter(code=request.GET.get("village", ""), level=5).first()
+    if village is None or not has_perm_in(request.user, MANAGE, village):
+        raise Http404
+    return village
+
+
+@login_required
+@require_GET
+def job_attendance_template(request: HttpRequest) -> HttpResponse:
+    """The sheet to fill in: one row per holder in post that month (``?village=&month=``)."""
+    need(request.user, MANAGE, "没有权限登记考勤")
+    village = _manage_village(request)
+    month = _month(request.GET.get("month", ""))
+    rows = [[h.person.household.number, h.person.name, h.person_id, "", "", ""]
+            for h in services.holders_in_month(village=village, month=month)]  # fmt: skip
+    title = f"{village.name}{month.year}年{month.month}月公益性岗位考勤"
+    return xlsx_response(title, [("考勤", list(services.IMPORT_HEADERS), rows)])
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def job_attendance_import(request: HttpRequest) -> HttpResponse:
+    """导入考勤 of a month for a village (``?village=``): all rows or none."""
+    need(request.user, MANAGE, "没有权限登记考勤")
+    village = _manage_village(request)
+    form = JobAttendanceImportForm(
+        request.POST or None, request.FILES or None,
+        initial={"month": _month(request.GET.get("month", ""))},
+    )  # fmt: skip
+    if request.method == "POST" and form.is_valid():
+        month, upload = form.cleaned_data["month"], form.cleaned_data["file"]
+        try:
+            services.job_attendance_import(
+                actor=request.user, village=village, month=month, name=upload.name or "",
+                data=upload.read(),
+            )  # fmt: skip
+        except ApplicationError as exc:
+            apply_error(form, exc)
+        else:
+            url = reverse("village:job_payroll")
+            return redirect(f"{url}?village={village.code}&month={month:%Y-%m}")
+    back = f"{reverse('village:job_payroll')}?village={village.code}"
+    intro = "请先在工资表页面下载考勤模板，填写后上传；任一行有误则整表不导入。"
+    return form_page(request, form, f"导入考勤（{village.name}）", back, intro, multipart=True)

@@ -1,11 +1,14 @@
 """Pages of 培训与劳务输出: sessions (list with filters and xlsx of sessions with attendees,
-detail, create, add attendee), labour export counts per village (page and xlsx, 从户籍导入)."""
+detail, create, add attendee, 点名, xlsx of a session's attendees), an attendee's certificate and
+employment outcome, labour export counts per village (page and xlsx, 从户籍导入, one record)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -20,8 +23,15 @@ from cunwu.core.models import Region
 from cunwu.core.spreadsheets import xlsx_response
 from cunwu.registry.models import Person
 
-from .forms_training import TrainingAttendeeForm, TrainingSessionForm
-from .models import Destination, TrainingKind
+from .forms_training import (
+    LabourExportForm,
+    TrainingAttendanceForm,
+    TrainingAttendeeForm,
+    TrainingCertificateForm,
+    TrainingOutcomeForm,
+    TrainingSessionForm,
+)
+from .models import Destination, TrainingAttendee, TrainingKind, TrainingSession
 from .selectors import training as selectors
 from .services import training as services
 
@@ -87,6 +97,7 @@ def training_detail(request: HttpRequest, pk: int) -> HttpResponse:
     perm = MANAGE if session.region.level == 5 else services.TOWNSHIP_PERM
     context = {"session": session, "attendees": attendees,
                "can_manage": has_perm_in(request.user, perm, session.region)}  # fmt: skip
+
     return render(request, "village/training/detail.html", context)
 
 
@@ -155,3 +166,134 @@ def labour_counts(request: HttpRequest) -> HttpResponse:
         "villages": regions_in_scope(request.user, MANAGE, level=5),
     }  # fmt: skip
     return render(request, "village/training/labour.html", context)
+
+
+def _session_perm(session: TrainingSession) -> str:
+    return MANAGE if session.region.level == 5 else services.TOWNSHIP_PERM
+
+
+def _need_manage(request: HttpRequest, session: TrainingSession) -> None:
+    """403 unless the user manages the organiser's region (seeing the session is not enough)."""
+    if not has_perm_in(request.user, _session_perm(session), session.region):
+        raise PermissionDenied("没有权限管理该培训")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def training_attendance(request: HttpRequest, pk: int) -> HttpResponse:
+    """点名: all attendees of a session on one page, ticked when they attended."""
+    need(request.user, VIEW)
+    session = selectors.training_session_get(user=request.user, pk=pk)
+    _need_manage(request, session)
+    attendees = list(selectors.training_attendees(user=request.user, session=session))
+    initial = {"attended": [str(a.pk) for a in attendees if a.attended]}
+    form = TrainingAttendanceForm(request.POST or None, attendees=attendees, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        ticked = set(form.cleaned_data["attended"])
+        try:
+            with transaction.atomic():
+                for a in attendees:
+                    if (str(a.pk) in ticked) != a.attended:
+                        services.training_attendance_mark(
+                            actor=request.user, attendee=a, attended=str(a.pk) in ticked
+                        )
+        except ApplicationError as exc:
+            apply_error(form, exc)
+        else:
+            return redirect("village:training_detail", session.pk)
+    back = reverse("village:training_detail", args=[session.pk])
+    intro = "勾选实际到场的人员，未勾选的记为未参训。" if attendees else "名单中还没有人员。"
+    return form_page(request, form, f"点名：{session.title}", back, intro)
+
+
+def _attendee(request: HttpRequest, pk: int) -> TrainingAttendee:
+    need(request.user, VIEW)
+    attendee = selectors.training_attendee_get(user=request.user, pk=pk)
+    _need_manage(request, attendee.session)
+    return attendee
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def training_certificate_add(request: HttpRequest, pk: int) -> HttpResponse:
+    attendee = _attendee(request, pk)
+    form = TrainingCertificateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.training_certificate_add(
+                actor=request.user, attendee=attendee, **form.cleaned_data
+            )
+        except ApplicationError as exc:
+            apply_error(form, exc)
+        else:
+            return redirect("village:training_detail", attendee.session_id)
+    back = reverse("village:training_detail", args=[attendee.session_id])
+    return form_page(request, form, f"登记证书：{attendee.person.name}", back)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def training_outcome_set(request: HttpRequest, pk: int) -> HttpResponse:
+    attendee = _attendee(request, pk)
+    initial = {"outcome": attendee.outcome, "place": attendee.outcome_place,
+               "since": attendee.outcome_from}  # fmt: skip
+    form = TrainingOutcomeForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.training_outcome_set(actor=request.user, attendee=attendee,
+                                          **form.cleaned_data)  # fmt: skip
+        except ApplicationError as exc:
+            apply_error(form, exc)
+        else:
+            return redirect("village:training_detail", attendee.session_id)
+    back = reverse("village:training_detail", args=[attendee.session_id])
+    return form_page(request, form, f"就业情况：{attendee.person.name}", back)
+
+
+@login_required
+@require_GET
+def training_export(request: HttpRequest, pk: int) -> HttpResponse:
+    """The attendees of one session (those the user may see): attendance, certificates, outcome."""
+    need(request.user, VIEW)
+    session = selectors.training_session_get(user=request.user, pk=pk)
+    rows: list[list[Any]] = []
+    for a in selectors.training_attendees(user=request.user, session=session):
+        certs = "；".join(f"{c.name}（{c.number}，{c.issuer}，{c.issued_on:%Y-%m-%d}）"
+                         for c in a.certificates.all())  # fmt: skip
+        rows.append([a.person.name, a.village.name, "是" if a.attended else "否", certs,
+                     a.get_outcome_display(), a.outcome_place,
+                     f"{a.outcome_from:%Y-%m-%d}" if a.outcome_from else ""])  # fmt: skip
+    header = ["姓名", "村", "参训", "证书", "就业情况", "就业地点", "就业起始"]
+    return xlsx_response(f"{session.title}参训人员", [("参训人员", header, rows)])
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def labour_export_create(request: HttpRequest) -> HttpResponse:
+    """登记一条劳务输出 of a person of ``?village=`` (one per person and year)."""
+    need(request.user, MANAGE, "没有权限登记劳务输出")
+    villages = list(regions_in_scope(request.user, MANAGE, level=5))
+    code = request.GET.get("village") or (villages[0].code if len(villages) == 1 else "")
+    village = next((v for v in villages if v.code == code), None)
+    if village is None:
+        raise Http404
+    form = LabourExportForm(request.POST or None, initial={"year": timezone.localdate().year})
+    if request.method == "POST" and form.is_valid():
+        d = dict(form.cleaned_data)
+        person = (
+            Person.objects.filter(pk=d.pop("person"), household__village=village)
+            .select_related("household__village")
+            .first()
+        )
+        if person is None:
+            form.add_error("person", "本村没有该人员")
+        else:
+            try:
+                services.labour_export_record(actor=request.user, person=person, **d)
+            except ApplicationError as exc:
+                apply_error(form, exc)
+            else:
+                url = reverse("village:labour_counts")
+                return redirect(f"{url}?year={d['year']}&village={village.code}")
+    back = f"{reverse('village:labour_counts')}?village={village.code}"
+    return form_page(request, form, f"登记劳务输出（{village.name}）", back)

@@ -228,6 +228,7 @@ def test_openapi_schema_loads_and_lists_every_path(client: Client, db: None) -> 
         "/api/v1/village/jobs/payroll/{village}/{month}",
         "/api/v1/village/jobs/{post_id}",
         "/api/v1/village/jobs/{post_id}/holders",
+        "/api/v1/village/jobs/{post_id}/retire",
         "/api/v1/village/labour-exports",
         "/api/v1/village/labour-exports/counts/{year}",
         "/api/v1/village/meeting-opinions",

@@ -175,3 +175,16 @@ def test_superuser_sees_every_county_by_city(city: None) -> None:
     assert stats.region is None
     assert [(r.name, r.total, r.employed) for r in stats.rows] == [("衡阳市", 4, 4)]
     assert stats.total.headcount == 64
+
+
+def test_a_city_administrator_sees_its_counties(city: None) -> None:
+    """The city's report (DOMAIN: 已认定, 具备条件或在建, employed, idle assets used)."""
+    from cunwu.accounts.models import Role
+    from cunwu.testing import make_user
+
+    city_admin = make_user("衡阳市管理员", Role.COUNTY_ADMIN, "430400000000")
+    stats = workshop_stats(user=city_admin, month=NOV)
+    assert stats.region is not None and stats.region.code == "430400000000"
+    rows = [(r.name, r.total, r.employed) for r in stats.rows]
+    assert rows == [("衡南县", 1, 1), ("衡山县", 3, 3)]
+    assert (stats.total.total, stats.total.employed, stats.total.headcount) == (4, 4, 64)
