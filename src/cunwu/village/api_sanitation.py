@@ -5,17 +5,22 @@ runs and the township's handover report. Outside the caller's villages is 404.""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any
 
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from ninja import Query, Router, Schema
+from ninja.files import UploadedFile
+from ninja.params.functions import File as FileParam
 from ninja.responses import Status
 from pydantic import Field
 
-from cunwu.api.schemas import ERRORS, Date, Page, PageParams, paginate
+from cunwu.accounts.pages import need
+from cunwu.api.schemas import ERRORS, Date, Page, PageParams, Text, paginate
+from cunwu.core.errors import ApplicationError
 from cunwu.core.models import VillageGroup
+from cunwu.disclosure.content import MAX_ATTACHMENT_BYTES
 from cunwu.registry.models import Household, Person
 
 from .models_sanitation import (
@@ -47,6 +52,7 @@ class SanSectionOut(Schema):
     group: int | None
     description: str
     length_m: int
+    retired_on: dt.date | None
 
 
 class SanPostIn(Schema):
@@ -58,6 +64,7 @@ class SanPostOut(Schema):
     id: int
     village: str
     name: str
+    retired_on: dt.date | None
 
 
 class SanDutyIn(Schema):
@@ -175,6 +182,16 @@ def _duty(d: Duty) -> dict[str, Any]:
     }  # fmt: skip
 
 
+def _section(s: RoadSection) -> dict[str, Any]:
+    return {"id": s.pk, "village": s.village_id, "name": s.name, "group": s.group_id,
+            "description": s.description, "length_m": s.length_m,
+            "retired_on": s.retired_on}  # fmt: skip
+
+
+def _post(p: DutyPost) -> dict[str, Any]:
+    return {"id": p.pk, "village": p.village_id, "name": p.name, "retired_on": p.retired_on}
+
+
 def _score(s: InspectionScore) -> dict[str, Any]:
     return {
         "id": s.pk, "round": s.round_id, "section": s.section_id, "household": s.household_id,
@@ -191,10 +208,7 @@ def _group(village: str, pk: int | None) -> VillageGroup | None:
             operation_id="sanitation_section_list", summary="卫生路段")  # fmt: skip
 def section_list(request: HttpRequest, filters: Query[SanFilter]) -> dict[str, Any]:
     page = paginate(sel.sections(actor=request.user, village=filters.village), filters)
-    page["items"] = [
-        {"id": s.pk, "village": s.village_id, "name": s.name, "group": s.group_id,
-         "description": s.description, "length_m": s.length_m} for s in page["items"]
-    ]  # fmt: skip
+    page["items"] = [_section(s) for s in page["items"]]
     return page
 
 
@@ -207,8 +221,7 @@ def section_create(request: HttpRequest, body: SanSectionIn) -> Status[dict[str,
         group=_group(village.code, body.group), description=body.description,
         length_m=body.length_m,
     )  # fmt: skip
-    return Status(201, {"id": s.pk, "village": s.village_id, "name": s.name, "group": s.group_id,
-                        "description": s.description, "length_m": s.length_m})  # fmt: skip
+    return Status(201, _section(s))
 
 
 @router.get("/sanitation/posts", response={200: Page[SanPostOut], **ERRORS},
@@ -222,7 +235,7 @@ def post_list(request: HttpRequest, filters: Query[SanFilter]) -> dict[str, Any]
     if filters.village:
         qs = qs.filter(village_id=filters.village)
     page = paginate(qs, filters)
-    page["items"] = [{"id": p.pk, "village": p.village_id, "name": p.name} for p in page["items"]]
+    page["items"] = [_post(p) for p in page["items"]]
     return page
 
 
@@ -231,7 +244,7 @@ def post_list(request: HttpRequest, filters: Query[SanFilter]) -> dict[str, Any]
 def post_create(request: HttpRequest, body: SanPostIn) -> Status[dict[str, Any]]:
     village = sel.village_get(actor=request.user, code=body.village)
     p = services.post_add(actor=request.user, village=village, name=body.name)
-    return Status(201, {"id": p.pk, "village": p.village_id, "name": p.name})
+    return Status(201, _post(p))
 
 
 @router.get("/sanitation/duties", response={200: Page[SanDutyOut], **ERRORS},
@@ -423,3 +436,155 @@ def member_create(request: HttpRequest, body: SanMemberIn) -> Status[dict[str, A
         start_on=body.start_on,
     )  # fmt: skip
     return Status(201, _member(m))
+
+
+# ---------------------------------------------------------------- editing, photos
+
+
+class SanPhotoOut(Schema):
+    id: int
+    original_name: str
+    content_type: str
+    size: int
+    sha256: str
+    uploaded_at: dt.datetime
+
+
+@router.post("/sanitation/rounds/{pk}/photos", response={201: list[SanPhotoOut], **ERRORS},
+             summary="上传督查照片（multipart：files，可多个）",
+             operation_id="sanitation_round_photos")  # fmt: skip
+def round_photos(
+    request: HttpRequest,
+    pk: int,
+    files: Annotated[list[UploadedFile], FileParam(..., description="PDF、PNG 或 JPEG")],
+) -> Status[list[dict[str, Any]]]:
+    need(request.user, sel.VIEW)
+    rnd = sel.get_in_scope(request.user, InspectionRound, pk)
+    if any((f.size or 0) > MAX_ATTACHMENT_BYTES for f in files):
+        raise ApplicationError("file_too_big", "照片不能超过10MB", field="files")
+    photos = services.round_photos_add(
+        actor=request.user, round=rnd, files=[(f.name or "photo", f.read()) for f in files]
+    )
+    return Status(201, [{"id": p.pk, "original_name": p.original_name,
+                         "content_type": p.content_type, "size": p.size, "sha256": p.sha256,
+                         "uploaded_at": p.uploaded_at} for p in photos])  # fmt: skip
+
+
+class SanItemIn(Schema):
+    name: Text = Field(max_length=60)
+    max_score: int = Field(ge=-1_000_000, le=1_000_000)
+
+
+class SanItemFullOut(SanItemOut):
+    active: bool
+    position: int
+
+
+def _item(i: ChecklistItem) -> dict[str, Any]:
+    return {"id": i.pk, "name": i.name, "max_score": i.max_score, "active": i.active,
+            "position": i.position}  # fmt: skip
+
+
+@router.post("/sanitation/checklist/{code}/items", response={201: SanItemFullOut, **ERRORS},
+             operation_id="sanitation_item_create", summary="增加督查项目")  # fmt: skip
+def item_create(request: HttpRequest, code: str, body: SanItemIn) -> Status[dict[str, Any]]:
+    need(request.user, sel.VIEW)
+    village = sel.village_get(actor=request.user, code=code)
+    item = services.checklist_item_add(
+        actor=request.user, village=village, name=body.name, max_score=body.max_score
+    )
+    return Status(201, _item(item))
+
+
+@router.put("/sanitation/items/{pk}", response={200: SanItemFullOut, **ERRORS},
+            operation_id="sanitation_item_update", summary="修改督查项目")  # fmt: skip
+def item_update(request: HttpRequest, pk: int, body: SanItemIn) -> dict[str, Any]:
+    need(request.user, sel.VIEW)
+    item = sel.get_in_scope(request.user, ChecklistItem, pk)
+    item = services.checklist_item_update(
+        actor=request.user, item=item, name=body.name, max_score=body.max_score
+    )
+    return _item(item)
+
+
+@router.post("/sanitation/items/{pk}/retire", response={200: SanItemFullOut, **ERRORS},
+             operation_id="sanitation_item_retire", summary="停用督查项目")  # fmt: skip
+def item_retire(request: HttpRequest, pk: int) -> dict[str, Any]:
+    need(request.user, sel.VIEW)
+    item = sel.get_in_scope(request.user, ChecklistItem, pk)
+    return _item(services.checklist_item_set_active(actor=request.user, item=item, active=False))
+
+
+@router.post("/sanitation/items/{pk}/restore", response={200: SanItemFullOut, **ERRORS},
+             operation_id="sanitation_item_restore", summary="重新启用督查项目")  # fmt: skip
+def item_restore(request: HttpRequest, pk: int) -> dict[str, Any]:
+    need(request.user, sel.VIEW)
+    item = sel.get_in_scope(request.user, ChecklistItem, pk)
+    return _item(services.checklist_item_set_active(actor=request.user, item=item, active=True))
+
+
+class SanSectionUpdateIn(Schema):
+    name: Text = Field(max_length=100)
+    group: int | None = Field(None, ge=1, le=2**62)
+    description: Text = Field("", max_length=400)
+    length_m: int = Field(0, ge=0, le=1_000_000)
+
+
+@router.put("/sanitation/sections/{pk}", response={200: SanSectionOut, **ERRORS},
+            operation_id="sanitation_section_update", summary="修改路段")  # fmt: skip
+def section_update(request: HttpRequest, pk: int, body: SanSectionUpdateIn) -> dict[str, Any]:
+    need(request.user, sel.VIEW)
+    section = sel.get_in_scope(request.user, RoadSection, pk)
+    s = services.section_update(
+        actor=request.user, section=section, name=body.name,
+        group=_group(section.village_id, body.group), description=body.description,
+        length_m=body.length_m,
+    )  # fmt: skip
+    return _section(s)
+
+
+@router.post("/sanitation/sections/{pk}/retire", response={200: SanSectionOut, **ERRORS},
+             operation_id="sanitation_section_retire",
+             summary="撤销路段（无在岗值守时；记录保留）")  # fmt: skip
+def section_retire(request: HttpRequest, pk: int) -> dict[str, Any]:
+    need(request.user, sel.VIEW)
+    section = sel.get_in_scope(request.user, RoadSection, pk)
+    return _section(services.section_retire(actor=request.user, section=section))
+
+
+@router.post("/sanitation/sections/{pk}/restore", response={200: SanSectionOut, **ERRORS},
+             operation_id="sanitation_section_restore", summary="重新启用路段")  # fmt: skip
+def section_restore(request: HttpRequest, pk: int) -> dict[str, Any]:
+    need(request.user, sel.VIEW)
+    section = sel.get_in_scope(request.user, RoadSection, pk)
+    return _section(services.section_restore(actor=request.user, section=section))
+
+
+class SanPostUpdateIn(Schema):
+    name: Text = Field(max_length=60)
+
+
+@router.put("/sanitation/posts/{pk}", response={200: SanPostOut, **ERRORS},
+            operation_id="sanitation_post_update", summary="修改岗位名称")  # fmt: skip
+def post_update(request: HttpRequest, pk: int, body: SanPostUpdateIn) -> dict[str, Any]:
+    need(request.user, sel.VIEW)
+    post = sel.get_in_scope(request.user, DutyPost, pk)
+    p = services.post_update(actor=request.user, post=post, name=body.name)
+    return _post(p)
+
+
+@router.post("/sanitation/posts/{pk}/retire", response={200: SanPostOut, **ERRORS},
+             operation_id="sanitation_post_retire",
+             summary="撤销岗位（无在岗值守时；记录保留）")  # fmt: skip
+def post_retire(request: HttpRequest, pk: int) -> dict[str, Any]:
+    need(request.user, sel.VIEW)
+    post = sel.get_in_scope(request.user, DutyPost, pk)
+    return _post(services.post_retire(actor=request.user, post=post))
+
+
+@router.post("/sanitation/posts/{pk}/restore", response={200: SanPostOut, **ERRORS},
+             operation_id="sanitation_post_restore", summary="重新启用岗位")  # fmt: skip
+def post_restore(request: HttpRequest, pk: int) -> dict[str, Any]:
+    need(request.user, sel.VIEW)
+    post = sel.get_in_scope(request.user, DutyPost, pk)
+    return _post(services.post_restore(actor=request.user, post=post))

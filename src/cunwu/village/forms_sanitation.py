@@ -8,6 +8,7 @@ from django import forms
 from django.utils import timezone
 
 from cunwu.core.models import Region, VillageGroup
+from cunwu.points.models import RuleItem
 from cunwu.registry.models import Person, PersonStatus
 
 from .models_sanitation import ChecklistItem, Duty, DutyPost, RoadSection, WasteStage
@@ -53,8 +54,11 @@ class DutyForm(forms.Form):
         fields["person"].queryset = Person.objects.filter(
             household__village=village, status=PersonStatus.ACTIVE
         ).select_related("household")
-        fields["post"].queryset = DutyPost.objects.filter(village=village)
-        fields["section"].queryset = RoadSection.objects.filter(village=village)
+        # retired sections and posts can no longer be chosen
+        fields["post"].queryset = DutyPost.objects.filter(village=village, retired_on__isnull=True)
+        fields["section"].queryset = RoadSection.objects.filter(
+            village=village, retired_on__isnull=True
+        )
         fields["replaces"].queryset = Duty.objects.filter(
             village=village, end_on__isnull=True
         ).select_related("person", "post", "section")
@@ -76,7 +80,9 @@ class ScoreForm(forms.Form):
 
     def __init__(self, *args: Any, village: Region, items: list[ChecklistItem], **kw: Any) -> None:
         super().__init__(*args, **kw)
-        self.fields["section"].queryset = RoadSection.objects.filter(village=village)  # type: ignore[attr-defined]
+        self.fields["section"].queryset = RoadSection.objects.filter(  # type: ignore[attr-defined]
+            village=village, retired_on__isnull=True
+        )
         for item in items:
             self.fields[f"item_{item.pk}"] = forms.IntegerField(
                 label=f"{item.name}（满分{item.max_score}）", min_value=0,
@@ -102,3 +108,26 @@ class WasteForm(forms.Form):
 
 class PhotoForm(forms.Form):
     photo = forms.FileField(label="督查照片", help_text="JPEG、PNG或PDF，至多10MB")
+
+
+class ChecklistItemForm(forms.Form):
+    name = forms.CharField(label="检查项目", max_length=30)
+    max_score = forms.IntegerField(label="满分", min_value=1, max_value=100,
+                                   help_text="1到100；已记录的得分不变")  # fmt: skip
+
+
+class PointsForm(forms.Form):
+    """A yard score's reward or penalty: an item of the rulebook in force on the round's date."""
+
+    item = forms.ModelChoiceField(label="积分事项", queryset=RuleItem.objects.none(),
+                                  empty_label=None)  # fmt: skip
+    points = forms.IntegerField(label="分值", required=False,
+                                help_text="不填按事项分值；须在事项的分值范围内")  # fmt: skip
+    description = forms.CharField(label="事由", max_length=300, required=False,
+                                  help_text="不填则记为“卫生督查得分…”")  # fmt: skip
+
+    def __init__(self, *args: Any, items: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        fields: Any = self.fields
+        fields["item"].queryset = items
+        fields["item"].label_from_instance = lambda i: f"{i.code} {i.name}（{i.points:+d}分）"

@@ -29,7 +29,8 @@ __all__ = [
 
 
 class RoadSection(models.Model):
-    """定路段: a stretch of road a duty person keeps clean."""
+    """定路段: a stretch of road a duty person keeps clean; a retired section (``retired_on``)
+    is kept with its duties and scores but no longer chosen."""
 
     village = models.ForeignKey(
         Region, verbose_name="村", on_delete=models.PROTECT, related_name="+"
@@ -41,6 +42,7 @@ class RoadSection(models.Model):
     name = models.CharField("路段名称", max_length=50)
     description = models.CharField("说明", max_length=200, blank=True)
     length_m = models.PositiveIntegerField("长度（米）", default=0)
+    retired_on = models.DateField("撤销日期", null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -55,12 +57,13 @@ class RoadSection(models.Model):
 
 
 class DutyPost(models.Model):
-    """定岗: a post of the sanitation association (保洁员、监督员、…)."""
+    """定岗: a post of the sanitation association (保洁员、监督员、…); retired like a section."""
 
     village = models.ForeignKey(
         Region, verbose_name="村", on_delete=models.PROTECT, related_name="+"
     )
     name = models.CharField("岗位名称", max_length=30)
+    retired_on = models.DateField("撤销日期", null=True, blank=True)
 
     class Meta:
         verbose_name = verbose_name_plural = "卫生岗位"

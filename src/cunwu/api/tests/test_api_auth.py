@@ -187,7 +187,7 @@ class _Params(dict[str, object]):
 def test_every_operation_but_health_needs_credentials(regions: dict[str, Any]) -> None:
     client = Client(raise_request_exception=False)
     operations = _operations(client)
-    assert len(operations) == 286
+    assert len(operations) == 297
     for method, path in operations:
         url = path.format_map(_Params(
             pk=1, year=2025, category="wages", object_type="x", object_id="1", code="1",

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from django.db.models import Max, QuerySet, Sum
+from django.db.models import Count, Exists, F, Max, OuterRef, Q, QuerySet, Sum
 from django.http import Http404
 
 from cunwu.accounts.permissions import has_perm_in, regions_in_scope, scope_q
@@ -16,6 +16,8 @@ from ..models_sanitation import (
     AssociationMember,
     ChecklistItem,
     Duty,
+    DutyPost,
+    InspectionPhoto,
     InspectionRound,
     InspectionScore,
     RoadSection,
@@ -38,13 +40,19 @@ def sections(*, actor: Any, village: str = "") -> QuerySet[RoadSection]:
     return qs.filter(village_id=village) if village else qs
 
 
-def duties(*, actor: Any, village: str = "", on: date | None = None, q: str = "") -> QuerySet[Duty]:
-    """The roster: duties in force on ``on`` (all duties when ``on`` is None)."""
+def duties(
+    *, actor: Any, village: str = "", on: date | None = None, q: str = "",
+    open_only: bool = False,
+) -> QuerySet[Duty]:  # fmt: skip
+    """The roster: duties in force on ``on`` (all duties when ``on`` is None); ``open_only``
+    leaves out duties on retired sections or posts (the roster and its print)."""
     qs = Duty.objects.filter(scope_q(actor, VIEW)).select_related(
         "village", "person", "post", "section"
     )
     if village:
         qs = qs.filter(village_id=village)
+    if open_only:
+        qs = qs.filter(section__retired_on__isnull=True, post__retired_on__isnull=True)
     if on is not None:
         qs = qs.filter(start_on__lte=on).exclude(end_on__lt=on)
     if q:
@@ -197,3 +205,41 @@ def members(*, actor: Any, village: str = "") -> QuerySet[AssociationMember]:
     qs = AssociationMember.objects.filter(scope_q(actor, VIEW), end_on__isnull=True)
     qs = qs.select_related("village", "person")
     return qs.filter(village_id=village) if village else qs
+
+
+def checklist_all(*, village: Region) -> QuerySet[ChecklistItem]:
+    """The whole checklist of a village, retired items included (the editing page)."""
+    return ChecklistItem.objects.filter(village=village)
+
+
+def _current(prefix: str, today: date) -> Q:
+    return Q(**{f"{prefix}__end_on__isnull": True}) | Q(**{f"{prefix}__end_on__gte": today})
+
+
+def sections_of(*, village: Region, today: date) -> QuerySet[RoadSection]:
+    """A village's sections, those in use first, then the retired ones, with ``on_duty``
+    (current duties), ``used`` (any duty) and ``scored`` (any inspection score)."""
+    return (
+        RoadSection.objects.filter(village=village)
+        .order_by(F("retired_on").desc(nulls_first=True), "name")
+        .select_related("group")
+        .annotate(
+            on_duty=Count("duties", filter=_current("duties", today), distinct=True),
+            used=Count("duties", distinct=True),
+            scored=Exists(InspectionScore.objects.filter(section=OuterRef("pk"))),
+        )
+    )
+
+
+def posts_of(*, village: Region, today: date) -> QuerySet[DutyPost]:
+    """A village's posts, those in use first, then the retired ones, with ``on_duty``
+    (current duties) and ``used`` (any duty)."""
+    qs = DutyPost.objects.filter(village=village)
+    return qs.order_by(F("retired_on").desc(nulls_first=True), "name").annotate(
+        on_duty=Count("duties", filter=_current("duties", today), distinct=True),
+        used=Count("duties", distinct=True),
+    )
+
+
+def round_photos(*, round: InspectionRound) -> QuerySet[InspectionPhoto]:
+    return InspectionPhoto.objects.filter(round=round)

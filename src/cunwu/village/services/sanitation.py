@@ -4,9 +4,9 @@ and starts a new one), the inspection checklist, rounds and scores, and the wast
 from __future__ import annotations
 
 from datetime import date, time
+from functools import partial
 from typing import Any
 
-from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
@@ -14,7 +14,7 @@ from cunwu.accounts.permissions import require
 from cunwu.core.errors import ApplicationError
 from cunwu.core.models import Region, RegionLevel, VillageGroup
 from cunwu.core.services.audit import audit_append
-from cunwu.disclosure.content import check_attachment
+from cunwu.disclosure.content import store_attachments
 from cunwu.monitoring.models import MonitoredHousehold
 from cunwu.registry.models import Person, PersonStatus
 
@@ -49,6 +49,16 @@ def _text(value: str, *, field: str, label: str, limit: int, required: bool = Tr
     return text
 
 
+def _name_free(same: Any, name: str, *, noun: str, kind: str) -> None:
+    """409 when the village has a section (post) of that name, retired ones included."""
+    found = same.first()
+    if found is not None:
+        hint = "（已撤销，可重新启用）" if found.retired_on is not None else ""
+        raise ApplicationError(
+            f"{kind}_exists", f"本村已有{noun}“{name}”{hint}", field="name", status=409
+        )
+
+
 @transaction.atomic
 def section_add(
     *, actor: Any, village: Region, name: str, group: VillageGroup | None = None,
@@ -61,8 +71,8 @@ def section_add(
         raise ApplicationError("group_other_village", "村民小组不属于本村", field="group")
     if not 0 <= length_m <= 100_000:
         raise ApplicationError("length_bounds", "长度应在0到100000米之间", field="length_m")
-    if RoadSection.objects.filter(village=village, name=name).exists():
-        raise ApplicationError("section_exists", f"本村已有路段“{name}”", field="name", status=409)
+    _name_free(RoadSection.objects.filter(village=village, name=name), name, noun="路段",
+               kind="section")  # fmt: skip
     section = RoadSection.objects.create(
         village=village, group=group, name=name, length_m=length_m,
         description=_text(description, field="description", label="说明", limit=200,
@@ -77,8 +87,8 @@ def post_add(*, actor: Any, village: Region, name: str) -> DutyPost:
     """定岗."""
     require(actor, "village.manage", village)
     name = _text(name, field="name", label="岗位名称", limit=30)
-    if DutyPost.objects.filter(village=village, name=name).exists():
-        raise ApplicationError("post_exists", f"本村已有岗位“{name}”", field="name", status=409)
+    _name_free(DutyPost.objects.filter(village=village, name=name), name, noun="岗位",
+               kind="post")  # fmt: skip
     post = DutyPost.objects.create(village=village, name=name)
     _audit(actor, village, "sanitation_post_add", post, name=name)
     return post
@@ -115,6 +125,17 @@ def duty_assign(
         raise ApplicationError("section_other_village", "路段不属于本村", field="section")
     if person.household.village_id != village.code or person.status != PersonStatus.ACTIVE:
         raise ApplicationError("person_not_in_village", "值守人须为本村在册人员", field="person")
+    # the post and the section are locked: a retirement racing this assignment either sees the
+    # new duty (and refuses) or is seen here
+    if DutyPost.objects.select_for_update().get(pk=post.pk).retired_on is not None:
+        raise ApplicationError(
+            "post_retired", f"岗位“{post.name}”已撤销，不能安排值守", field="post", status=409
+        )
+    if RoadSection.objects.select_for_update().get(pk=section.pk).retired_on is not None:
+        raise ApplicationError(
+            "section_retired", f"路段“{section.name}”已撤销，不能安排值守", field="section",
+            status=409,
+        )  # fmt: skip
     days = parse_weekdays(weekdays)
     if end_time <= start_time:
         raise ApplicationError("time_order", "结束时间应晚于开始时间", field="end_time")
@@ -187,6 +208,14 @@ def score_record(
     target = section if section is not None else household
     if target.village_id != round.village_id:
         raise ApplicationError("target_other_village", "督查对象不属于本村", field="section")
+    if (
+        section is not None
+        and RoadSection.objects.select_for_update().get(pk=section.pk).retired_on is not None
+    ):
+        raise ApplicationError(
+            "section_retired", f"路段“{section.name}”已撤销，不能打分", field="section",
+            status=409,
+        )  # fmt: skip
     items = list(ChecklistItem.objects.filter(village_id=round.village_id, active=True))
     if not items:
         raise ApplicationError("no_checklist", "本村还没有督查项目", status=409)
@@ -315,25 +344,205 @@ def round_photos_add(
 ) -> list[InspectionPhoto]:
     """督查照片: images or PDFs checked by their first bytes and size (the disclosure rules)."""
     require(actor, "village.inspect", round.village_id)
-    if not files:
-        raise ApplicationError("files_required", "请选择照片", field="files")
-    if len(files) > MAX_PHOTOS:
-        raise ApplicationError("files_too_many", f"每次至多上传{MAX_PHOTOS}张", field="files")
-    checked = []
-    for name, data in files:
-        try:
-            content_type, extension, sha = check_attachment(name[:200] or "photo", data)
-        except ApplicationError as exc:
-            raise ApplicationError(exc.code, exc.message, field="files") from exc
-        checked.append((name[:200] or "photo", data, content_type, extension, sha))
-    photos = []
-    for name, data, content_type, extension, sha in checked:
-        photo = InspectionPhoto(
-            round=round, original_name=name, content_type=content_type, size=len(data),
-            sha256=sha, uploaded_by=actor,
-        )  # fmt: skip
-        photo.file.save(f"{sha[:16]}.{extension}", ContentFile(data), save=False)
-        photo.save()
-        photos.append(photo)
+    photos = store_attachments(
+        files, partial(InspectionPhoto, round=round, uploaded_by=actor), limit=MAX_PHOTOS,
+        default_name="photo", noun="照片", unit="张",
+    )  # fmt: skip
     _audit(actor, round.village_id, "sanitation_photos", round, count=len(photos))
     return photos
+
+
+# ---------------------------------------------------------------- editing the roster's places
+
+
+def _current_duties(today: date | None = None, **target: Any) -> int:
+    """Duties on a section or post not ended (an end date in the future still counts)."""
+    return Duty.objects.filter(**target).exclude(end_on__lt=today or timezone.localdate()).count()
+
+
+@transaction.atomic
+def section_update(
+    *, actor: Any, section: RoadSection, name: str, group: VillageGroup | None = None,
+    description: str = "", length_m: int = 0,
+) -> RoadSection:  # fmt: skip
+    """Rename or redescribe a road section; its duties and scores keep pointing at it."""
+    require(actor, "village.manage", section.village_id)
+    locked = RoadSection.objects.select_for_update().get(pk=section.pk)
+    if locked.retired_on is not None:
+        raise ApplicationError("section_retired", "该路段已撤销，不能修改", status=409)
+    name = _text(name, field="name", label="路段名称", limit=50)
+    description = _text(description, field="description", label="说明", limit=200,
+                        required=False)  # fmt: skip
+    if group is not None and group.village_id != locked.village_id:
+        raise ApplicationError("group_other_village", "村民小组不属于本村", field="group")
+    if not isinstance(length_m, int) or not 0 <= length_m <= 100_000:
+        raise ApplicationError("length_bounds", "长度应在0到100000米之间", field="length_m")
+    taken = RoadSection.objects.filter(village_id=locked.village_id, name=name)
+    _name_free(taken.exclude(pk=locked.pk), name, noun="路段", kind="section")
+    before = locked.name
+    locked.name, locked.group, locked.description, locked.length_m = (
+        name, group, description, length_m,
+    )  # fmt: skip
+    locked.save(update_fields=["name", "group", "description", "length_m"])
+    _audit(actor, locked.village_id, "sanitation_section_update", locked, before=before,
+           name=name, length_m=length_m)  # fmt: skip
+    return locked
+
+
+def _retire(actor: Any, model: Any, obj: Any, *, noun: str, kind: str, today: date | None) -> Any:
+    """撤销: ``retired_on`` set to today; refused while duties are current or when retired."""
+    require(actor, "village.manage", obj.village_id)
+    locked = model.objects.select_for_update().get(pk=obj.pk)
+    if locked.retired_on is not None:
+        raise ApplicationError(f"{kind}_retired", f"该{noun}已撤销", status=409)
+    today = today or timezone.localdate()
+    current = _current_duties(today, **{kind: locked})
+    if current:
+        raise ApplicationError(
+            f"{kind}_on_duty", f"该{noun}有{current}项在岗值守，不能撤销", status=409
+        )
+    locked.retired_on = today
+    locked.save(update_fields=["retired_on"])
+    _audit(actor, locked.village_id, f"sanitation_{kind}_retire", locked, name=locked.name,
+           retired_on=locked.retired_on.isoformat())  # fmt: skip
+    return locked
+
+
+def _restore(actor: Any, model: Any, obj: Any, *, noun: str, kind: str) -> Any:
+    """重新启用: ``retired_on`` cleared; 409 when not retired."""
+    require(actor, "village.manage", obj.village_id)
+    locked = model.objects.select_for_update().get(pk=obj.pk)
+    if locked.retired_on is None:
+        raise ApplicationError(f"{kind}_not_retired", f"该{noun}未撤销", status=409)
+    before = locked.retired_on
+    locked.retired_on = None
+    locked.save(update_fields=["retired_on"])
+    _audit(actor, locked.village_id, f"sanitation_{kind}_restore", locked, name=locked.name,
+           retired_on=before.isoformat())  # fmt: skip
+    return locked
+
+
+@transaction.atomic
+def section_retire(*, actor: Any, section: RoadSection, today: date | None = None) -> RoadSection:
+    """撤销路段: kept with its duties and scores (``retired_on`` today), no longer chosen for a
+    duty or a score; refused while it has current duties (end or replace them first)."""
+    retired: RoadSection = _retire(actor, RoadSection, section, noun="路段", kind="section",
+                                   today=today)  # fmt: skip
+    return retired
+
+
+@transaction.atomic
+def section_restore(*, actor: Any, section: RoadSection) -> RoadSection:
+    """重新启用路段."""
+    restored: RoadSection = _restore(actor, RoadSection, section, noun="路段", kind="section")
+    return restored
+
+
+@transaction.atomic
+def post_update(*, actor: Any, post: DutyPost, name: str) -> DutyPost:
+    """Rename a post; its duties keep pointing at it."""
+    require(actor, "village.manage", post.village_id)
+    locked = DutyPost.objects.select_for_update().get(pk=post.pk)
+    if locked.retired_on is not None:
+        raise ApplicationError("post_retired", "该岗位已撤销，不能修改", status=409)
+    name = _text(name, field="name", label="岗位名称", limit=30)
+    taken = DutyPost.objects.filter(village_id=locked.village_id, name=name)
+    _name_free(taken.exclude(pk=locked.pk), name, noun="岗位", kind="post")
+    before = locked.name
+    locked.name = name
+    locked.save(update_fields=["name"])
+    _audit(actor, locked.village_id, "sanitation_post_update", locked, before=before, name=name)
+    return locked
+
+
+@transaction.atomic
+def post_retire(*, actor: Any, post: DutyPost, today: date | None = None) -> DutyPost:
+    """撤销岗位: like a section, kept with its duties, refused while duties are current."""
+    retired: DutyPost = _retire(actor, DutyPost, post, noun="岗位", kind="post", today=today)
+    return retired
+
+
+@transaction.atomic
+def post_restore(*, actor: Any, post: DutyPost) -> DutyPost:
+    """重新启用岗位."""
+    restored: DutyPost = _restore(actor, DutyPost, post, noun="岗位", kind="post")
+    return restored
+
+
+# ---------------------------------------------------------------- editing the checklist
+
+
+def _max_score(value: Any) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 100:
+        raise ApplicationError("max_score_bounds", "满分应为1到100的整数", field="max_score")
+    return value
+
+
+@transaction.atomic
+def checklist_item_add(*, actor: Any, village: Region, name: str, max_score: int) -> ChecklistItem:
+    """A new item at the end of the village's checklist; rounds scored later include it."""
+    require(actor, "village.manage", village)
+    name = _text(name, field="name", label="检查项目", limit=30)
+    max_score = _max_score(max_score)
+    # additions to a village's checklist queue on the village row: two get two positions and
+    # the same name twice is a 409, never an integrity error
+    Region.objects.select_for_update().filter(code=village.code).first()
+    existing = list(ChecklistItem.objects.filter(village=village))
+    same = next((i for i in existing if i.name == name), None)
+    if same is not None:
+        hint = "（已停用，可重新启用）" if not same.active else ""
+        raise ApplicationError(
+            "item_exists", f"本村已有督查项目“{name}”{hint}", field="name", status=409
+        )
+    item = ChecklistItem.objects.create(
+        village=village, name=name, max_score=max_score,
+        position=max((i.position for i in existing), default=-1) + 1,
+    )  # fmt: skip
+    _audit(actor, village, "sanitation_item_add", item, name=name, max_score=max_score)
+    return item
+
+
+@transaction.atomic
+def checklist_item_update(
+    *, actor: Any, item: ChecklistItem, name: str, max_score: int
+) -> ChecklistItem:
+    """Rename an item or change its maximum: scores already recorded keep their values and
+    their maximum (each score stores its own figures); later scores use the new maximum."""
+    require(actor, "village.manage", item.village_id)
+    Region.objects.select_for_update().filter(code=item.village_id).first()
+    locked = ChecklistItem.objects.select_for_update().get(pk=item.pk)
+    if not locked.active:
+        raise ApplicationError("item_retired", "该督查项目已停用，不能修改", status=409)
+    name = _text(name, field="name", label="检查项目", limit=30)
+    max_score = _max_score(max_score)
+    taken = ChecklistItem.objects.filter(village_id=locked.village_id, name=name)
+    if taken.exclude(pk=locked.pk).exists():
+        raise ApplicationError("item_exists", f"本村已有督查项目“{name}”", field="name", status=409)
+    before = {"name": locked.name, "max_score": locked.max_score}
+    locked.name, locked.max_score = name, max_score
+    locked.save(update_fields=["name", "max_score"])
+    _audit(actor, locked.village_id, "sanitation_item_update", locked, before=before,
+           name=name, max_score=max_score)  # fmt: skip
+    return locked
+
+
+@transaction.atomic
+def checklist_item_set_active(*, actor: Any, item: ChecklistItem, active: bool) -> ChecklistItem:
+    """停用 (``active`` False) or 重新启用 an item: a retired item is no longer scored; scores
+    recorded with it keep it. The last active item of a village cannot be retired."""
+    require(actor, "village.manage", item.village_id)
+    # every item of the village is locked: two retirements never leave the checklist empty
+    items = list(
+        ChecklistItem.objects.select_for_update().filter(village_id=item.village_id).order_by("pk")
+    )
+    locked = next(i for i in items if i.pk == item.pk)
+    if locked.active == active:
+        message = "该督查项目已启用" if active else "该督查项目已停用"
+        raise ApplicationError("item_state", message, status=409)
+    if not active and sum(1 for i in items if i.active) <= 1:
+        raise ApplicationError("item_last", "至少保留一个启用的督查项目", status=409)
+    locked.active = active
+    locked.save(update_fields=["active"])
+    action = "sanitation_item_restore" if active else "sanitation_item_retire"
+    _audit(actor, locked.village_id, action, locked, name=locked.name)
+    return locked

@@ -181,7 +181,7 @@ def test_photos(persona: Callable[[str], User], meeting: Meeting) -> None:
     assert photo.content_type == "image/png" and photo.size == len(PNG)
     with pytest.raises(ApplicationError, match="不是 PDF、PNG 或 JPEG"):
         meeting_photos_add(actor=cadre, meeting=meeting, files=[("a.png", b"GIF89a....")])
-    with pytest.raises(ApplicationError, match="每次至多上传10张"):
+    with pytest.raises(ApplicationError, match="每次至多上传10张照片"):
         meeting_photos_add(actor=cadre, meeting=meeting, files=[("a.png", PNG)] * 11)
     with pytest.raises(ApplicationError, match="请选择照片"):
         meeting_photos_add(actor=cadre, meeting=meeting, files=[])
