@@ -8,7 +8,7 @@ from django import forms
 
 from cunwu.assets.models import Asset, AssetStatus
 
-from .models_workshops import AssessmentCriterion, PayModel
+from .models_workshops import AssessmentCriterion, PayModel, Workshop, WorkshopStep
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -47,6 +47,16 @@ class StepForm(forms.Form):
 
 class FileForm(forms.Form):
     file = forms.FileField(label="材料（PDF、JPG、PNG，不超过10 MB）")
+    step = forms.ModelChoiceField(
+        label="所属环节", queryset=WorkshopStep.objects.none(), required=False,
+        help_text="乡镇审核、县级认定的材料可附在相应环节；留空为车间材料",
+    )  # fmt: skip
+
+    def __init__(self, *args: Any, workshop: Workshop, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field: Any = self.fields["step"]
+        field.queryset = workshop.steps.order_by("at", "pk")
+        field.label_from_instance = lambda s: f"{s.get_kind_display()}（{s.at:%Y-%m-%d}）"
 
 
 class EmploymentForm(forms.Form):

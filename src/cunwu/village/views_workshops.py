@@ -205,12 +205,13 @@ def workshop_file_add(request: HttpRequest, pk: int) -> HttpResponse:
     perms = (MANAGE, services.REVIEW, services.RECOGNISE)
     if not any(has_perm_in(request.user, p, workshop.village_id) for p in perms):
         raise PermissionDenied("没有权限上传材料")
-    form = FileForm(request.POST or None, request.FILES or None)
+    form = FileForm(request.POST or None, request.FILES or None, workshop=workshop)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
             services.workshop_files_add(actor=request.user, workshop=workshop,
-                                        files=[(upload.name or "file", upload.read())])  # fmt: skip
+                                        files=[(upload.name or "file", upload.read())],
+                                        step=form.cleaned_data["step"])  # fmt: skip
         except ApplicationError as exc:
             if exc.field == "files":
                 exc.field = "file"

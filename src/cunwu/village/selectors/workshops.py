@@ -53,7 +53,11 @@ def steps(*, workshop: Workshop) -> QuerySet[WorkshopStep]:
 
 
 def files(*, workshop: Workshop) -> QuerySet[WorkshopFile]:
-    return WorkshopFile.objects.filter(workshop=workshop).order_by("uploaded_at", "pk")
+    return (
+        WorkshopFile.objects.filter(workshop=workshop)
+        .select_related("step")
+        .order_by("uploaded_at", "pk")
+    )
 
 
 def file_get(*, user: Any, workshop_pk: int, pk: int) -> WorkshopFile:

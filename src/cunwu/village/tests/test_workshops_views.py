@@ -23,6 +23,7 @@ from cunwu.village.models import (
     MonthlyReport,
     Workshop,
     WorkshopFile,
+    WorkshopStep,
 )
 from cunwu.village.services import workshops as services
 
@@ -82,6 +83,13 @@ def test_cadre_registers_applies_and_township_and_county_recognise(
         t.post(f"/village/workshops/{w.pk}/steps/township_pass/", {"note": "同意"}).status_code
         == 302
     )
+    # the township attaches its review record to its step
+    passed = WorkshopStep.objects.get(workshop=w, kind="township_pass")
+    review = SimpleUploadedFile("审核意见.pdf", PDF, content_type="application/pdf")
+    r = t.post(f"/village/workshops/{w.pk}/files/new/", {"file": review, "step": passed.pk})
+    assert r.status_code == 302
+    assert WorkshopFile.objects.get(original_name="审核意见.pdf").step == passed
+    assert "乡镇审核通过 · " in t.get(f"/village/workshops/{w.pk}/").content.decode()
     county = _client(admin)
     r = county.post(f"/village/workshops/{w.pk}/steps/township_pass/", {"note": ""})
     assert r.status_code == 403
