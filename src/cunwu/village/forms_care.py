@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.utils import timezone
+
+from cunwu.accounts.models import User
 
 from .models_care import CareGroup
 
@@ -37,3 +41,20 @@ class VisitForm(forms.Form):
     help_given = forms.CharField(label="提供的帮助", max_length=300, required=False,
                                  widget=forms.Textarea(attrs={"rows": 2}))  # fmt: skip
     follow_up = forms.CharField(label="后续跟进", max_length=300, required=False)
+
+
+class CarerForm(forms.Form):
+    """关爱责任人: a cadre with a login, or a named person (a neighbour, a relative)."""
+
+    carer_user = forms.ModelChoiceField(
+        label="干部", queryset=User.objects.none(), required=False,
+        help_text="本村有关爱工作权限的干部；选了干部则不用填下面两项",
+    )  # fmt: skip
+    carer_name = forms.CharField(label="或其他责任人姓名", max_length=50, required=False)
+    carer_phone = forms.CharField(label="责任人电话", max_length=20, required=False)
+
+    def __init__(self, *args: Any, carers: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field: Any = self.fields["carer_user"]
+        field.queryset = carers
+        field.label_from_instance = str

@@ -11,4 +11,5 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("care/<int:pk>/", v.care_detail, name="care_detail"),
     path("care/<int:pk>/visit/", v.visit_create, name="care_visit_create"),
     path("care/<int:pk>/end/", v.care_end, name="care_end"),
+    path("care/<int:pk>/carer/", v.care_carer, name="care_carer"),
 ]

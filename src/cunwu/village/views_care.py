@@ -19,7 +19,7 @@ from cunwu.core.listing import get_params, paginate
 from cunwu.core.spreadsheets import xlsx_response
 from cunwu.registry.models import Person
 
-from .forms_care import CareEndForm, CareForm, VisitForm
+from .forms_care import CareEndForm, CareForm, CarerForm, VisitForm
 from .models_care import CareGroup
 from .selectors import care as selectors
 from .services import care as services
@@ -150,3 +150,29 @@ def care_suggestions(request: HttpRequest) -> HttpResponse:
         for p, g, why in selectors.suggestions(actor=user, on=timezone.localdate())[:300]
     ]
     return render(request, "village/care/suggestions.html", {"rows": rows})
+
+
+@login_required
+@require_http_methods(GET_POST)
+def care_carer(request: HttpRequest, pk: int) -> HttpResponse:
+    """Change the 关爱责任人: a cadre of the village, or a named person with a phone."""
+    user = request.user
+    record = selectors.care_get(actor=user, pk=pk)
+    need(user, CARE, "没有权限更换关爱责任人")
+    initial = {"carer_user": record.carer_user_id, "carer_name": record.carer_name}
+    form = CarerForm(request.POST or None, initial=initial,
+                     carers=selectors.carer_choices(record.village_id))  # fmt: skip
+    back = reverse("village:care_detail", args=[record.pk])
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            services.carer_assign(
+                actor=user, record=record, carer_user=d["carer_user"],
+                carer_name=d["carer_name"], carer_phone=d["carer_phone"],
+            )  # fmt: skip
+        except ApplicationError as exc:
+            apply_error(form, exc)
+        else:
+            messages.success(request, "已更换关爱责任人")
+            return redirect(back)
+    return form_page(request, form, f"更换关爱责任人：{record.person.name}", back)

@@ -146,3 +146,21 @@ def suggestions(*, actor: Any, on: date, village: str = "") -> list[tuple[Person
             if p.disability.strip():
                 out.append((p, "disabled", f"残疾情况：{p.disability}"))
     return [row for row in out if (row[0].pk, row[1]) not in open_pairs]
+
+
+def carer_choices(village_id: str) -> QuerySet[Any]:
+    """The users who may care for someone of the village: those holding village.care at the
+    village or at a region above it."""
+    from cunwu.accounts.models import RoleAssignment, User
+    from cunwu.accounts.permissions import PERMISSIONS
+    from cunwu.core.models import Region
+
+    village = Region.objects.get(code=village_id)
+    regions = [village.code]
+    parent = village.parent
+    while parent is not None:
+        regions.append(parent.code)
+        parent = parent.parent
+    roles = [str(r) for r in PERMISSIONS["village.care"]]
+    users = RoleAssignment.objects.filter(region_id__in=regions, role__in=roles).values("user")
+    return User.objects.filter(pk__in=users, is_active=True).order_by("display_name", "username")

@@ -151,3 +151,34 @@ def test_suggestions_page(persona: Callable[[str], User], household: Household) 
     )
     assert "视力一级" not in login(persona, "另一村的村干部").get(
         reverse("village:care_suggestions")).content.decode()  # fmt: skip
+
+
+def test_carer_changed_to_a_cadre_or_a_named_person(
+    persona: Callable[[str], User], household: Household
+) -> None:
+    from cunwu.village.services.care import care_add
+
+    cadre, team = persona("九龙村村干部"), persona("九龙村工作队员")
+    township, outsider = persona("开云镇干部"), persona("另一村的村干部")
+    p = Person.objects.get(household=household, name="张小明")
+    rec = care_add(actor=cadre, person=p, group="child", since=TODAY, carer_name="刘老师")
+    c = login(persona, "九龙村村干部")
+    url = reverse("village:care_carer", args=[rec.pk])
+    choices = c.get(url).context["form"].fields["carer_user"].queryset
+    assert set(choices) == {cadre, team, township} and outsider not in choices
+    r = c.post(url, {"carer_user": "", "carer_name": " ", "carer_phone": ""})
+    assert r.status_code == 200 and "请填写关爱责任人" in r.content.decode()
+    r = c.post(url, {"carer_user": outsider.pk, "carer_name": "", "carer_phone": ""})
+    assert r.status_code == 200 and "选择一个有效的选项" in r.content.decode()
+    rec.refresh_from_db()
+    assert (rec.carer_user, rec.carer_name) == (None, "刘老师")
+    r = c.post(url, {"carer_user": team.pk, "carer_name": "", "carer_phone": ""})
+    assert r.status_code == 302
+    rec.refresh_from_db()
+    assert (rec.carer_user, rec.carer_name, rec.carer_phone_masked) == (team, "", "")
+    r = c.post(url, {"carer_user": "", "carer_name": "王阿姨", "carer_phone": "13800138000"})
+    rec.refresh_from_db()
+    assert (rec.carer_user, rec.carer_name, rec.carer_phone_masked) == (
+        None, "王阿姨", "138****8000",
+    )  # fmt: skip
+    assert login(persona, "另一村的村干部").get(url).status_code == 404
