@@ -108,6 +108,7 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "photos": meeting.photos.all(),
         "can_manage": has_perm_in(request.user, MANAGE, meeting.village_id),
         "can_handle": has_perm_in(request.user, "disclosure.feedback_handle", meeting.village_id),
+        "can_publish": has_perm_in(request.user, services.PUBLISH, meeting.village_id),
         "today": timezone.localdate(),
         "open_states": OPEN_FEEDBACK,
     }

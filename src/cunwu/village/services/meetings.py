@@ -14,10 +14,11 @@ from datetime import date, timedelta
 from functools import partial
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
-from cunwu.accounts.permissions import require
+from cunwu.accounts.permissions import has_perm_in, require
 from cunwu.core.errors import ApplicationError
 from cunwu.core.formatting import clean_text
 from cunwu.core.models import Region, VillageGroup
@@ -45,6 +46,7 @@ __all__ = [
 ]
 
 PERM = "village.manage"
+PUBLISH = "disclosure.publish"
 MAX_PHOTOS = 10
 MAX_ATTENDEES = 2000
 MAX_DEADLINE_DAYS = 366
@@ -253,8 +255,11 @@ def _notice_body(meeting: Meeting, expected: int, present: int) -> str:
 @transaction.atomic
 def meeting_publish(*, actor: Any, meeting: Meeting) -> Meeting:
     """公开结果: a 村务 notice with the attendance, minutes and the opinions with their owners
-    and deadlines. Needs the attendance and the minutes; once only."""
+    and deadlines. Needs the attendance and the minutes; once only. Publishing is a village
+    cadre's (disclosure.publish): the work team keeps the record but does not publish."""
     require(actor, PERM, meeting.village_id)
+    if not has_perm_in(actor, PUBLISH, meeting.village_id):
+        raise PermissionDenied("公开恳谈会结果须由村干部办理")
     meeting = _open(meeting)
     attendees = list(meeting.attendees.values_list("present", flat=True))
     if not attendees:

@@ -199,6 +199,8 @@ def test_publish_discloses_the_results_and_fixes_the_record(
     opinion = opinion_add(actor=cadre, meeting=meeting, text="装路灯", raised_by="李四",
                           owner=cadre, deadline=date(2026, 3, 31))  # fmt: skip
     assert Notice.objects.count() == 0
+    with pytest.raises(PermissionDenied, match="公开恳谈会结果须由村干部办理"):
+        meeting_publish(actor=persona("九龙村工作队员"), meeting=meeting)
     meeting_publish(actor=cadre, meeting=meeting)
     notice = Notice.objects.get()
     meeting.refresh_from_db()
