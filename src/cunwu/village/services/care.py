@@ -15,7 +15,7 @@ from cunwu.core.formatting import clean_text, mask_phone, normalize_phone
 from cunwu.registry.models import Person
 
 from ..models_care import DEFAULT_INTERVALS, CareGroup, CareRecord, CareVisit
-from .honours import audit
+from .common import audit
 
 CARE = "village.care"
 PHONE_CONTEXT = "village.carer_phone"

@@ -13,7 +13,6 @@ from cunwu.accounts.permissions import has_perm_in, require
 from cunwu.core.errors import ApplicationError
 from cunwu.core.formatting import clean_text
 from cunwu.core.models import Region
-from cunwu.core.services.audit import audit_append
 from cunwu.disclosure.models import Category
 from cunwu.disclosure.services import Period, Subject, notice_publish
 from cunwu.points.selectors import rankings
@@ -27,16 +26,12 @@ from ..models_honours import (
     SelectionKind,
     SelectionStage,
 )
+from .common import audit
 
 MANAGE = "village.manage"
 SELF = "village.acknowledge"
 DISCLOSURE_DAYS = 7
 SUBJECT = "village.selection"
-
-
-def audit(actor: Any, village: Region | str, action: str, obj: Any, **payload: Any) -> None:
-    region = village if isinstance(village, Region) else Region.objects.get(code=village)
-    audit_append(actor=actor, region=region, action=f"village.{action}", obj=obj, payload=payload)
 
 
 def _locked(selection: Selection, *stages: str) -> Selection:

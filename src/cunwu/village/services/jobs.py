@@ -24,19 +24,14 @@ from cunwu.core import workdays
 from cunwu.core.errors import ApplicationError
 from cunwu.core.formatting import clean_text, format_fen, parse_yuan
 from cunwu.core.models import Region
-from cunwu.core.services.audit import audit_append
 from cunwu.registry.models import Person
 
 from ..models import JobAttendance, JobHolder, JobMonth, JobPost
+from .common import audit, check_int
 
 PERM = "village.manage"
 MAX_PAY_FEN = 10**8  # 100万元 a month is a typing error
 MAX_POSITIONS = 500
-
-
-def audit(actor: Any, village: Region | str, action: str, obj: Any, **payload: Any) -> None:
-    region = village if isinstance(village, Region) else Region.objects.get(code=village)
-    audit_append(actor=actor, region=region, action=f"village.{action}", obj=obj, payload=payload)
 
 
 def pay_due(pay_fen: int, days_worked: int, working_days: int) -> int:
@@ -52,14 +47,6 @@ def month_working_days(month: date) -> int:
     return workdays.working_days_between(first - timedelta(days=1), nxt - timedelta(days=1))
 
 
-def _int(value: Any, *, field: str, label: str, low: int, high: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise ApplicationError(f"{field}_invalid", f"{label}无效", field=field)
-    if value < low or value > high:
-        raise ApplicationError(f"{field}_range", f"{label}应在{low}至{high}之间", field=field)
-    return value
-
-
 @transaction.atomic
 def job_post_create(
     *, actor: Any, village: Region, name: str, duties: str, pay_fen: int, funding: str,
@@ -72,8 +59,8 @@ def job_post_create(
     name = clean_text(name, field="name", label="岗位名称", limit=50)
     duties = clean_text(duties, field="duties", label="岗位职责", limit=300, required=False)
     funding = clean_text(funding, field="funding", label="资金来源", limit=100, required=False)
-    pay_fen = _int(pay_fen, field="pay_fen", label="月报酬", low=0, high=MAX_PAY_FEN)
-    positions = _int(positions, field="positions", label="岗位数", low=1, high=MAX_POSITIONS)
+    pay_fen = check_int(pay_fen, field="pay_fen", label="月报酬", low=0, high=MAX_PAY_FEN)
+    positions = check_int(positions, field="positions", label="岗位数", low=1, high=MAX_POSITIONS)
     post = JobPost.objects.create(
         village=village, county_code=village.code[:6], name=name, duties=duties,
         pay_fen=pay_fen, funding=funding, positions=positions, created_by=actor,
@@ -164,10 +151,12 @@ def job_attendance_record(
         raise ApplicationError("month_invalid", "月份无效", field="month")
     month = month.replace(day=1)
     working = month_working_days(month)
-    days_worked = _int(days_worked, field="days_worked", label="出勤天数", low=0, high=working)
+    days_worked = check_int(days_worked, field="days_worked", label="出勤天数", low=0, high=working)
     post = holder.post
     due = pay_due(post.pay_fen, days_worked, working)
-    deduction_fen = _int(deduction_fen, field="deduction_fen", label="扣减金额", low=0, high=due)
+    deduction_fen = check_int(
+        deduction_fen, field="deduction_fen", label="扣减金额", low=0, high=due
+    )
     deduction_reason = clean_text(
         deduction_reason, field="deduction_reason", label="扣减原因", limit=200,
         required=deduction_fen > 0,

@@ -21,8 +21,7 @@ from django.utils import timezone
 from cunwu.accounts.permissions import has_perm_in, require
 from cunwu.core.errors import ApplicationError
 from cunwu.core.formatting import clean_text
-from cunwu.core.models import Region, VillageGroup
-from cunwu.core.services.audit import audit_append
+from cunwu.core.models import VillageGroup
 from cunwu.disclosure.content import store_attachments
 from cunwu.disclosure.models import Category
 from cunwu.disclosure.models_feedback import FeedbackKind
@@ -32,6 +31,7 @@ from cunwu.disclosure.services_feedback import feedback_submit
 from cunwu.registry.models import HouseholdStatus, Person, PersonStatus
 
 from ..models_meetings import Meeting, MeetingAttendee, MeetingOpinion, MeetingPhoto
+from .common import audit
 
 __all__ = [
     "MAX_ATTENDEES",
@@ -76,11 +76,6 @@ class MeetingText:
         }
 
 
-def _audit(actor: Any, village: Region | str, action: str, obj: Any, **payload: Any) -> None:
-    region = village if isinstance(village, Region) else Region.objects.get(code=village)
-    audit_append(actor=actor, region=region, action=f"village.{action}", obj=obj, payload=payload)
-
-
 def _held_on(value: Any) -> date:
     if not isinstance(value, date):
         raise ApplicationError("meeting_date_invalid", "会议日期无效", field="held_on")
@@ -118,7 +113,7 @@ def meeting_create(
         village=village, county_code=village.code[:6], group=group, held_on=_held_on(held_on),
         created_by=actor, **text,
     )  # fmt: skip
-    _audit(actor, village, "meeting_create", meeting, group=group.pk,
+    audit(actor, village, "meeting_create", meeting, group=group.pk,
            held_on=meeting.held_on.isoformat())  # fmt: skip
     return meeting
 
@@ -132,7 +127,7 @@ def meeting_update(*, actor: Any, meeting: Meeting, held_on: date, text: Meeting
     for field, value in text.cleaned().items():
         setattr(meeting, field, value)
     meeting.save()
-    _audit(actor, meeting.village_id, "meeting_update", meeting)
+    audit(actor, meeting.village_id, "meeting_update", meeting)
     return meeting
 
 
@@ -173,7 +168,7 @@ def meeting_attendance_set(
         for pk in expected_ids
     )
     counts = (len(expected_ids), len(present_ids))
-    _audit(actor, meeting.village_id, "meeting_attendance", meeting, expected=counts[0],
+    audit(actor, meeting.village_id, "meeting_attendance", meeting, expected=counts[0],
            present=counts[1])  # fmt: skip
     return counts
 
@@ -189,7 +184,7 @@ def meeting_photos_add(
         files, partial(MeetingPhoto, meeting=meeting, uploaded_by=actor), limit=MAX_PHOTOS,
         default_name="photo", noun="照片", unit="张",
     )  # fmt: skip
-    _audit(actor, meeting.village_id, "meeting_photos", meeting, count=len(photos))
+    audit(actor, meeting.village_id, "meeting_photos", meeting, count=len(photos))
     return photos
 
 
@@ -232,7 +227,7 @@ def opinion_add(
         meeting=meeting, village_id=meeting.village_id, raised_by=raised_by, text=text,
         owner=owner, deadline=deadline, feedback=feedback, created_by=actor,
     )  # fmt: skip
-    _audit(actor, meeting.village_id, "meeting_opinion", opinion, meeting=meeting.pk,
+    audit(actor, meeting.village_id, "meeting_opinion", opinion, meeting=meeting.pk,
            feedback=feedback.code, owner=owner.pk, deadline=deadline.isoformat())  # fmt: skip
     return opinion
 
@@ -281,5 +276,5 @@ def meeting_publish(*, actor: Any, meeting: Meeting) -> Meeting:
     )  # fmt: skip
     meeting.notice = notice
     meeting.save(update_fields=["notice"])
-    _audit(actor, meeting.village_id, "meeting_publish", meeting, notice=notice.pk)
+    audit(actor, meeting.village_id, "meeting_publish", meeting, notice=notice.pk)
     return meeting

@@ -26,7 +26,6 @@ from cunwu.accounts.permissions import has_perm_in, require
 from cunwu.core.errors import ApplicationError
 from cunwu.core.formatting import clean_text
 from cunwu.core.models import Region, RegionLevel
-from cunwu.core.services.audit import audit_append
 from cunwu.registry.models import Household, HouseholdStatus
 
 from ..models_rules import (
@@ -38,6 +37,7 @@ from ..models_rules import (
     RuleVersion,
     RuleVersionStatus,
 )
+from .common import audit
 
 __all__ = [
     "ASSEMBLY",
@@ -107,11 +107,6 @@ def check_resolution(
 
 
 # ---------------------------------------------------------------- helpers
-
-
-def _audit(actor: Any, village: Region | str, action: str, obj: Any, **payload: Any) -> None:
-    region = village if isinstance(village, Region) else Region.objects.get(code=village)
-    audit_append(actor=actor, region=region, action=f"village.{action}", obj=obj, payload=payload)
 
 
 def _count(value: Any, *, field: str, label: str, high: int = MAX_MEMBERS) -> int:
@@ -206,7 +201,7 @@ def rule_create(*, actor: Any, village: Region, kind: str) -> Rule:
         raise ApplicationError(
             "rule_exists", f"{village.name}已有{label}", field="kind", status=409
         ) from None
-    _audit(actor, village, "rule_create", rule, kind=kind)
+    audit(actor, village, "rule_create", rule, kind=kind)
     return rule
 
 
@@ -251,7 +246,7 @@ def rule_version_create(
             RuleClause(version=version, order=c.order, text=c.text, points_item_id=c.points_item_id)
             for c in base.clauses.all()
         )
-    _audit(actor, rule.village_id, "rule_version_create", version, rule=rule.pk, number=number,
+    audit(actor, rule.village_id, "rule_version_create", version, rule=rule.pk, number=number,
            copied_from=base.pk if base else None)  # fmt: skip
     return version
 
@@ -276,7 +271,7 @@ def rule_version_update(
     version.title = title
     version.preamble = preamble
     version.save(update_fields=["title", "preamble"])
-    _audit(actor, version.village_id, "rule_version_update", version, title=title,
+    audit(actor, version.village_id, "rule_version_update", version, title=title,
            clauses=len(texts))  # fmt: skip
     return version
 
@@ -301,7 +296,7 @@ def rule_clause_link(*, actor: Any, clause: RuleClause, item: Any | None) -> Rul
             )  # fmt: skip
     RuleClause.objects.filter(pk=clause.pk).update(points_item=item)
     clause.refresh_from_db()
-    _audit(actor, version.village_id, "rule_clause_link", clause, version=version.pk,
+    audit(actor, version.village_id, "rule_clause_link", clause, version=version.pk,
            order=clause.order, item=item.pk if item is not None else None)  # fmt: skip
     return clause
 
@@ -395,7 +390,7 @@ def rule_version_adopt(
     )  # fmt: skip
     RuleVersion.objects.filter(pk=fresh.pk).update(notice=notice)
     fresh.notice = notice
-    _audit(
+    audit(
         actor, rule.village_id, "rule_version_adopt", fresh, rule=rule.pk, number=fresh.number,
         meeting_kind=meeting_kind, meeting_on=meeting_on.isoformat(), members=members,
         present=present, votes_for=votes_for, votes_against=votes_against,
@@ -426,7 +421,7 @@ def rule_version_file(
     version.filed_on = filed_on
     version.filed_with = filed_with
     version.save(update_fields=["filed_on", "filed_with"])
-    _audit(actor, version.village_id, "rule_version_file", version, filed_on=filed_on.isoformat(),
+    audit(actor, version.village_id, "rule_version_file", version, filed_on=filed_on.isoformat(),
            filed_with=filed_with)  # fmt: skip
     return version
 
@@ -492,7 +487,7 @@ def acknowledgements_paper(
             field="households", status=409,
         )  # fmt: skip
     _insert(version, chosen, AckWay.PAPER, actor)
-    _audit(actor, version.village_id, "rule_ack_paper", version,
+    audit(actor, version.village_id, "rule_ack_paper", version,
            households=sorted(h.number for h in chosen))  # fmt: skip
     return list(
         Acknowledgement.objects.filter(version=version, household__in=chosen).order_by("pk")
@@ -517,5 +512,5 @@ def acknowledgement_confirm(*, actor: Any, version: RuleVersion) -> Acknowledgem
             "rule_ack_duplicate", "您家已签订，不能重复确认", field="households", status=409
         )
     _insert(version, [household], AckWay.PHONE, actor)
-    _audit(actor, version.village_id, "rule_ack_phone", version, household=household.number)
+    audit(actor, version.village_id, "rule_ack_phone", version, household=household.number)
     return Acknowledgement.objects.get(version=version, household=household)

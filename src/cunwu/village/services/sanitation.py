@@ -13,7 +13,6 @@ from django.utils import timezone
 from cunwu.accounts.permissions import require
 from cunwu.core.errors import ApplicationError
 from cunwu.core.models import Region, RegionLevel, VillageGroup
-from cunwu.core.services.audit import audit_append
 from cunwu.disclosure.content import store_attachments
 from cunwu.monitoring.models import MonitoredHousehold
 from cunwu.registry.models import Person, PersonStatus
@@ -31,13 +30,9 @@ from ..models_sanitation import (
     WasteRun,
     WasteStage,
 )
+from .common import audit
 
 DEFAULT_CHECKLIST = [("路面干净", 30), ("无乱堆乱放", 25), ("垃圾分类", 25), ("沟渠通畅", 20)]
-
-
-def _audit(actor: Any, village: Region | str, action: str, obj: Any, **payload: Any) -> None:
-    region = village if isinstance(village, Region) else Region.objects.get(code=village)
-    audit_append(actor=actor, region=region, action=f"village.{action}", obj=obj, payload=payload)
 
 
 def _text(value: str, *, field: str, label: str, limit: int, required: bool = True) -> str:
@@ -78,7 +73,7 @@ def section_add(
         description=_text(description, field="description", label="说明", limit=200,
                           required=False),
     )  # fmt: skip
-    _audit(actor, village, "sanitation_section_add", section, name=name, length_m=length_m)
+    audit(actor, village, "sanitation_section_add", section, name=name, length_m=length_m)
     return section
 
 
@@ -90,7 +85,7 @@ def post_add(*, actor: Any, village: Region, name: str) -> DutyPost:
     _name_free(DutyPost.objects.filter(village=village, name=name), name, noun="岗位",
                kind="post")  # fmt: skip
     post = DutyPost.objects.create(village=village, name=name)
-    _audit(actor, village, "sanitation_post_add", post, name=name)
+    audit(actor, village, "sanitation_post_add", post, name=name)
     return post
 
 
@@ -152,13 +147,13 @@ def duty_assign(
             )
         old.end_on = date.fromordinal(start_on.toordinal() - 1)
         old.save(update_fields=["end_on"])
-        _audit(actor, village, "sanitation_duty_end", old, end_on=old.end_on.isoformat())
+        audit(actor, village, "sanitation_duty_end", old, end_on=old.end_on.isoformat())
     duty = Duty.objects.create(
         village=village, county_code=village.code[:6], person=person, post=post,
         section=section, weekdays=days, start_time=start_time, end_time=end_time, tasks=tasks,
         welfare=is_welfare_person(person), start_on=start_on, created_by=actor,
     )  # fmt: skip
-    _audit(
+    audit(
         actor, village, "sanitation_duty_assign", duty, person=person.pk, post=post.name,
         section=section.name, weekdays=days, start_on=start_on.isoformat(),
     )  # fmt: skip
@@ -176,7 +171,7 @@ def checklist_default(*, actor: Any, village: Region) -> list[ChecklistItem]:
         ChecklistItem.objects.create(village=village, name=n, max_score=m, position=i)
         for i, (n, m) in enumerate(DEFAULT_CHECKLIST)
     ]
-    _audit(actor, village, "sanitation_checklist_default", items[0], items=len(items))
+    audit(actor, village, "sanitation_checklist_default", items[0], items=len(items))
     return items
 
 
@@ -192,7 +187,7 @@ def round_create(
         village=village, county_code=village.code[:6], on=on, inspectors=inspectors, note=note,
         created_by=actor,
     )  # fmt: skip
-    _audit(actor, village, "sanitation_round_create", rnd, on=on.isoformat())
+    audit(actor, village, "sanitation_round_create", rnd, on=on.isoformat())
     return rnd
 
 
@@ -253,7 +248,7 @@ def score_record(
         note=_text(note, field="note", label="备注", limit=200, required=False),
         created_by=actor,
     )  # fmt: skip
-    _audit(actor, round.village_id, "sanitation_score", score, total=score.total)
+    audit(actor, round.village_id, "sanitation_score", score, total=score.total)
     return score
 
 
@@ -278,7 +273,7 @@ def score_post_points(
     )  # fmt: skip
     locked.point_event = event
     locked.save(update_fields=["point_event"])
-    _audit(actor, locked.village_id, "sanitation_points", locked, event=event.pk)
+    audit(actor, locked.village_id, "sanitation_points", locked, event=event.pk)
     return event
 
 
@@ -307,7 +302,7 @@ def waste_run_record(
         quantity_kg=quantity_kg, group=group, created_by=actor,
         note=_text(note, field="note", label="备注", limit=200, required=False),
     )  # fmt: skip
-    _audit(actor, village, "sanitation_waste_run", run, stage=stage, quantity_kg=quantity_kg)
+    audit(actor, village, "sanitation_waste_run", run, stage=stage, quantity_kg=quantity_kg)
     return run
 
 
@@ -331,7 +326,7 @@ def member_add(
     member = AssociationMember.objects.create(
         village=village, person=person, role=role, start_on=start_on, created_by=actor
     )
-    _audit(actor, village, "sanitation_member_add", member, person=person.pk, role=role)
+    audit(actor, village, "sanitation_member_add", member, person=person.pk, role=role)
     return member
 
 
@@ -348,7 +343,7 @@ def round_photos_add(
         files, partial(InspectionPhoto, round=round, uploaded_by=actor), limit=MAX_PHOTOS,
         default_name="photo", noun="照片", unit="张",
     )  # fmt: skip
-    _audit(actor, round.village_id, "sanitation_photos", round, count=len(photos))
+    audit(actor, round.village_id, "sanitation_photos", round, count=len(photos))
     return photos
 
 
@@ -384,7 +379,7 @@ def section_update(
         name, group, description, length_m,
     )  # fmt: skip
     locked.save(update_fields=["name", "group", "description", "length_m"])
-    _audit(actor, locked.village_id, "sanitation_section_update", locked, before=before,
+    audit(actor, locked.village_id, "sanitation_section_update", locked, before=before,
            name=name, length_m=length_m)  # fmt: skip
     return locked
 
@@ -403,7 +398,7 @@ def _retire(actor: Any, model: Any, obj: Any, *, noun: str, kind: str, today: da
         )
     locked.retired_on = today
     locked.save(update_fields=["retired_on"])
-    _audit(actor, locked.village_id, f"sanitation_{kind}_retire", locked, name=locked.name,
+    audit(actor, locked.village_id, f"sanitation_{kind}_retire", locked, name=locked.name,
            retired_on=locked.retired_on.isoformat())  # fmt: skip
     return locked
 
@@ -417,7 +412,7 @@ def _restore(actor: Any, model: Any, obj: Any, *, noun: str, kind: str) -> Any:
     before = locked.retired_on
     locked.retired_on = None
     locked.save(update_fields=["retired_on"])
-    _audit(actor, locked.village_id, f"sanitation_{kind}_restore", locked, name=locked.name,
+    audit(actor, locked.village_id, f"sanitation_{kind}_restore", locked, name=locked.name,
            retired_on=before.isoformat())  # fmt: skip
     return locked
 
@@ -451,7 +446,7 @@ def post_update(*, actor: Any, post: DutyPost, name: str) -> DutyPost:
     before = locked.name
     locked.name = name
     locked.save(update_fields=["name"])
-    _audit(actor, locked.village_id, "sanitation_post_update", locked, before=before, name=name)
+    audit(actor, locked.village_id, "sanitation_post_update", locked, before=before, name=name)
     return locked
 
 
@@ -498,7 +493,7 @@ def checklist_item_add(*, actor: Any, village: Region, name: str, max_score: int
         village=village, name=name, max_score=max_score,
         position=max((i.position for i in existing), default=-1) + 1,
     )  # fmt: skip
-    _audit(actor, village, "sanitation_item_add", item, name=name, max_score=max_score)
+    audit(actor, village, "sanitation_item_add", item, name=name, max_score=max_score)
     return item
 
 
@@ -521,7 +516,7 @@ def checklist_item_update(
     before = {"name": locked.name, "max_score": locked.max_score}
     locked.name, locked.max_score = name, max_score
     locked.save(update_fields=["name", "max_score"])
-    _audit(actor, locked.village_id, "sanitation_item_update", locked, before=before,
+    audit(actor, locked.village_id, "sanitation_item_update", locked, before=before,
            name=name, max_score=max_score)  # fmt: skip
     return locked
 
@@ -544,5 +539,5 @@ def checklist_item_set_active(*, actor: Any, item: ChecklistItem, active: bool) 
     locked.active = active
     locked.save(update_fields=["active"])
     action = "sanitation_item_restore" if active else "sanitation_item_retire"
-    _audit(actor, locked.village_id, action, locked, name=locked.name)
+    audit(actor, locked.village_id, action, locked, name=locked.name)
     return locked

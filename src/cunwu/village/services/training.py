@@ -24,17 +24,11 @@ from ..models import (
     TrainingKind,
     TrainingSession,
 )
-from .jobs import audit
+from .common import audit, check_date
 
 PERM = "village.manage"
 TOWNSHIP_PERM = "village.training"  # a township organises its own sessions
 AWAY_WORDS = ("外出", "务工", "省外", "县外")
-
-
-def _date(value: Any, *, field: str, label: str) -> date:
-    if not isinstance(value, date):
-        raise ApplicationError(f"{field}_invalid", f"{label}无效", field=field)
-    return value
 
 
 @transaction.atomic
@@ -54,8 +48,8 @@ def training_session_create(
     title = clean_text(title, field="title", label="培训名称", limit=100)
     place = clean_text(place, field="place", label="培训地点", limit=100)
     organiser = clean_text(organiser, field="organiser", label="组织单位", limit=100)
-    start_on = _date(start_on, field="start_on", label="开始日期")
-    end_on = _date(end_on, field="end_on", label="结束日期")
+    start_on = check_date(start_on, field="start_on", label="开始日期")
+    end_on = check_date(end_on, field="end_on", label="结束日期")
     if end_on < start_on:
         raise ApplicationError("end_before_start", "结束日期不能早于开始日期", field="end_on")
     if isinstance(hours, bool) or not isinstance(hours, int) or not 1 <= hours <= 2000:
@@ -117,7 +111,7 @@ def training_certificate_add(
     name = clean_text(name, field="name", label="证书名称", limit=100)
     number = clean_text(number, field="number", label="证书编号", limit=50)
     issuer = clean_text(issuer, field="issuer", label="发证机关", limit=100)
-    issued_on = _date(issued_on, field="issued_on", label="发证日期")
+    issued_on = check_date(issued_on, field="issued_on", label="发证日期")
     if issued_on < attendee.session.start_on:
         raise ApplicationError("issued_early", "发证日期不能早于培训开始日期", field="issued_on")
     if TrainingCertificate.objects.filter(issuer=issuer, number=number).exists():
@@ -141,7 +135,7 @@ def training_outcome_set(
     employed = outcome != Outcome.NONE
     place = clean_text(place, field="place", label="就业地点", limit=100, required=employed)
     if employed:
-        since = _date(since, field="since", label="就业起始日期")
+        since = check_date(since, field="since", label="就业起始日期")
     else:
         place, since = "", None
     TrainingAttendee.objects.filter(pk=attendee.pk).update(

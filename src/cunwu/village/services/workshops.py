@@ -45,7 +45,7 @@ from ..models_workshops import (
     WorkshopStep,
     WorkshopStepKind,
 )
-from .jobs import audit
+from .common import audit, check_date, check_int
 
 PERM = "village.workshop"
 REVIEW = "village.workshop_review"
@@ -58,20 +58,6 @@ MAX_WAGES_FEN = 10**10  # 1亿元 a month for one workshop is a typing error
 MAX_CRITERIA = 30
 GRADES = ((90, "优秀"), (75, "良好"), (60, "合格"))
 EARLIEST = date(2015, 1, 1)  # 扶贫车间 began with the targeted poverty alleviation
-
-
-def _date(value: Any, *, field: str, label: str) -> date:
-    if not isinstance(value, date):
-        raise ApplicationError(f"{field}_invalid", f"{label}无效", field=field)
-    return value
-
-
-def _int(value: Any, *, field: str, label: str, low: int, high: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise ApplicationError(f"{field}_invalid", f"{label}无效", field=field)
-    if value < low or value > high:
-        raise ApplicationError(f"{field}_range", f"{label}应在{low}至{high}之间", field=field)
-    return value
 
 
 # ---------------------------------------------------------------- workshops
@@ -255,7 +241,7 @@ def employment_start(
     """``person`` (of the workshop's county) starts work; a monitored household gets a
     乡村车间就业 measure, which needs the actor's monitoring scope over the person's village."""
     require(actor, PERM, workshop.village_id)
-    start_on = _date(start_on, field="start_on", label="入职日期")
+    start_on = check_date(start_on, field="start_on", label="入职日期")
     if start_on > timezone.localdate():
         raise ApplicationError("start_on_future", "入职日期不能晚于今天", field="start_on")
     if start_on < EARLIEST:
@@ -308,7 +294,7 @@ def employment_start(
 def employment_end(*, actor: Any, employment: Employment, end_on: date, reason: str) -> Employment:
     """The person leaves the workshop on ``end_on``; the measure ends with the job."""
     require(actor, PERM, employment.village_id)
-    end_on = _date(end_on, field="end_on", label="离职日期")
+    end_on = check_date(end_on, field="end_on", label="离职日期")
     reason = clean_text(reason, field="reason", label="离职原因", limit=200)
     if end_on < employment.start_on:
         raise ApplicationError("end_before_start", "离职日期不能早于入职日期", field="end_on")
@@ -340,13 +326,13 @@ def report_add(
     """The headcount and wages of ``month``; a second report of a month must be a correction
     (``supersedes`` the current one, with a note)."""
     require(actor, PERM, workshop.village_id)
-    month = _date(month, field="month", label="月份").replace(day=1)
+    month = check_date(month, field="month", label="月份").replace(day=1)
     if month > timezone.localdate().replace(day=1):
         raise ApplicationError("month_future", "不能填报以后月份", field="month")
-    headcount = _int(headcount, field="headcount", label="用工人数", low=0, high=MAX_HEADCOUNT)
-    poverty_headcount = _int(poverty_headcount, field="poverty_headcount",
+    headcount = check_int(headcount, field="headcount", label="用工人数", low=0, high=MAX_HEADCOUNT)
+    poverty_headcount = check_int(poverty_headcount, field="poverty_headcount",
                              label="脱贫人口和监测对象人数", low=0, high=headcount)  # fmt: skip
-    wages_fen = _int(wages_fen, field="wages_fen", label="发放工资", low=0, high=MAX_WAGES_FEN)
+    wages_fen = check_int(wages_fen, field="wages_fen", label="发放工资", low=0, high=MAX_WAGES_FEN)
     note = clean_text(note, field="note", label="更正说明", limit=200,
                       required=supersedes is not None)  # fmt: skip
     label = f"{month.year}年{month.month}月"
@@ -403,7 +389,7 @@ def sheet_create(
     if region.level not in (3, 4):
         raise ApplicationError("sheet_region", "考核表由县或乡镇制定", field="region")
     this_year = timezone.localdate().year
-    year = _int(year, field="year", label="年度", low=2015, high=this_year + 1)
+    year = check_int(year, field="year", label="年度", low=2015, high=this_year + 1)
     name = clean_text(name, field="name", label="考核表名称", limit=60)
     if not criteria:
         raise ApplicationError("criteria_empty", "请填写考核项目", field="criteria")
@@ -412,7 +398,7 @@ def sheet_create(
     items = []
     for raw_name, raw_score in criteria:
         item_name = clean_text(raw_name, field="criteria", label="考核项目", limit=100)
-        max_score = _int(raw_score, field="criteria", label=f"“{item_name}”的分值", low=1,
+        max_score = check_int(raw_score, field="criteria", label=f"“{item_name}”的分值", low=1,
                          high=1000)  # fmt: skip
         items.append((item_name, max_score))
     if len({n for n, _ in items}) != len(items):
@@ -459,7 +445,7 @@ def assessment_record(
     for c in criteria:
         if c.pk not in scores:
             raise ApplicationError("score_missing", f"请为“{c.name}”打分", field=f"item_{c.pk}")
-        values.append((c, _int(scores[c.pk], field=f"item_{c.pk}", label=f"“{c.name}”得分",
+        values.append((c, check_int(scores[c.pk], field=f"item_{c.pk}", label=f"“{c.name}”得分",
                                low=0, high=c.max_score)))  # fmt: skip
     if Assessment.objects.filter(workshop=workshop, sheet=sheet).exists():
         raise ApplicationError("assessment_exists", f"该车间已按“{sheet}”考核",
