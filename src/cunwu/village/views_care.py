@@ -15,7 +15,7 @@ from cunwu.accounts.pages import form_page, need
 from cunwu.accounts.permissions import has_perm_in
 from cunwu.core.errors import ApplicationError, apply_error
 from cunwu.core.formatting import format_date
-from cunwu.core.listing import get_params, paginate
+from cunwu.core.listing import get_params, paginate, parse_int
 from cunwu.core.spreadsheets import xlsx_response
 from cunwu.registry.models import Person
 
@@ -38,7 +38,7 @@ def care_list(request: HttpRequest) -> HttpResponse:
     params = get_params(request, "group", "carer", "overdue", "format", strip=True)
     today = timezone.localdate()
     group = params["group"] if params["group"] in CareGroup.values else ""
-    carer = int(params["carer"]) if params["carer"].isdigit() and len(params["carer"]) < 9 else None
+    carer = parse_int(params["carer"]) if len(params["carer"]) < 9 else None
     rows = selectors.overdue(actor=user, on=today, group=group, carer=carer,
                              overdue_only=params["overdue"] == "1")  # fmt: skip
     if params["format"] == "xlsx":
@@ -71,8 +71,9 @@ def care_create(request: HttpRequest) -> HttpResponse:
     need(user, CARE, "没有权限登记关爱对象")
     initial: dict[str, object] = {"since": timezone.localdate()}
     picked = get_params(request, "person", "group", strip=True)
-    if picked["person"].isdigit() and len(picked["person"]) < 10:
-        initial["person"] = int(picked["person"])
+    picked_person = parse_int(picked["person"])
+    if picked_person is not None:
+        initial["person"] = picked_person
     if picked["group"] in CareGroup.values:
         initial["group"] = picked["group"]
     form = CareForm(request.POST or None, initial=initial)

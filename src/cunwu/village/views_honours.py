@@ -18,7 +18,7 @@ from cunwu.accounts.pages import form_page, need
 from cunwu.accounts.permissions import has_perm_in, regions_in_scope
 from cunwu.core.errors import ApplicationError, apply_error
 from cunwu.core.formatting import format_date
-from cunwu.core.listing import get_params, paginate
+from cunwu.core.listing import get_params, paginate, parse_int
 from cunwu.core.models import RegionLevel
 from cunwu.core.spreadsheets import xlsx_response
 from cunwu.registry.models import Household
@@ -54,7 +54,7 @@ def selection_list(request: HttpRequest) -> HttpResponse:
     if not getattr(user, "person", None):
         need(user, VIEW)
     params = get_params(request, "q", "year", "kind", "stage", "format", strip=True)
-    year = int(params["year"]) if params["year"].isdigit() and len(params["year"]) == 4 else None
+    year = parse_int(params["year"]) if len(params["year"]) == 4 else None
     qs = selectors.selection_list(
         actor=user, q=params["q"], year=year,
         kind=params["kind"] if params["kind"] in SelectionKind.values else "",

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from cunwu.accounts.pages import form_page, need
 from cunwu.accounts.permissions import has_perm_in, regions_in_scope
 from cunwu.core.errors import ApplicationError, apply_error
-from cunwu.core.listing import get_params, paginate, parse_date
+from cunwu.core.listing import get_params, paginate, parse_date, parse_int
 from cunwu.core.spreadsheets import xlsx_response
 from cunwu.disclosure.models_feedback import OPEN_FEEDBACK
 
@@ -142,7 +142,7 @@ def meeting_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _ids(values: list[str]) -> list[int]:
-    return [int(v) for v in values if v.isdigit() and len(v) <= 18]
+    return [pk for pk in map(parse_int, values) if pk is not None]
 
 
 @login_required

@@ -21,7 +21,7 @@ from cunwu.accounts.pages import form_page, need
 from cunwu.accounts.permissions import has_perm_in, regions_in_scope
 from cunwu.core.errors import ApplicationError, apply_error
 from cunwu.core.formatting import format_fen
-from cunwu.core.listing import get_params, paginate
+from cunwu.core.listing import get_params, paginate, parse_int
 from cunwu.core.models import Region, RegionLevel
 from cunwu.core.spreadsheets import xlsx_response
 from cunwu.registry.models import Person
@@ -292,9 +292,10 @@ def workshop_report_add(request: HttpRequest, pk: int) -> HttpResponse:
     initial: dict[str, Any] = {"month": timezone.localdate().replace(day=1)}
     raw = request.GET.get("correct", "")
     if raw:
-        if not raw.isdigit():
+        report = parse_int(raw)
+        if report is None:
             raise Http404
-        supersedes = selectors.report_get(user=request.user, pk=int(raw))
+        supersedes = selectors.report_get(user=request.user, pk=report)
         if supersedes.workshop_id != workshop.pk:
             raise Http404
         initial = {"month": supersedes.month, "headcount": supersedes.headcount,

@@ -182,3 +182,10 @@ def test_carer_changed_to_a_cadre_or_a_named_person(
         None, "王阿姨", "138****8000",
     )  # fmt: skip
     assert login(persona, "另一村的村干部").get(url).status_code == 404
+
+
+def test_ids_int_refuses_are_ignored(persona: Callable[[str], User]) -> None:
+    c = login(persona, "九龙村村干部")
+    assert c.get(reverse("village:care_list"), {"carer": "²"}).status_code == 200
+    r = c.get(reverse("village:care_create"), {"person": "²"})
+    assert r.status_code == 200 and r.context["form"].initial.get("person") is None

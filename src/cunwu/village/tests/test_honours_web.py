@@ -172,3 +172,8 @@ def test_villager_self_nominates(
     assert c.get(reverse("village:household_honours", args=[three[0].pk])).status_code == 404
     assert c.get(reverse("village:nomination_ranking", args=[s.pk])).status_code == 403
     assert Nomination.objects.count() == 1
+
+
+def test_year_int_refuses_is_ignored(persona: Callable[[str], User]) -> None:
+    c = login(persona, "九龙村村干部")
+    assert c.get(reverse("village:selection_list"), {"year": "²⁰²⁶"}).status_code == 200

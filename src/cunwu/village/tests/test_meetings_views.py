@@ -158,3 +158,15 @@ def test_edit_shows_the_date_as_the_date_input_reads_it(
     assert (meeting.held_on, meeting.place, meeting.group.name) == (
         date(2026, 3, 2), "李家院子", "第一组",
     )  # fmt: skip
+
+
+def test_attendance_ignores_ids_int_refuses(
+    client: Client, persona: Callable[[str], User], meeting: Meeting, household: Household
+) -> None:
+    """``str.isdigit`` says yes to ² and ⑴, which ``int`` refuses: junk, not a 500."""
+    client.force_login(persona("九龙村村干部"))
+    person = household.members.get(name="张三").pk
+    r = client.post(reverse("village:meeting_attendance", args=[meeting.pk]),
+                    {"expected": [person, "²", "⑴"], "present": ["²"]})  # fmt: skip
+    assert r.status_code == 302
+    assert list(MeetingAttendee.objects.values_list("person_id", "present")) == [(person, False)]

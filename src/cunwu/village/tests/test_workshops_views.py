@@ -281,3 +281,10 @@ def test_stats_page_and_export(cadre: User, workshop: Workshop) -> None:
     assert "盘活闲置资产 <strong>1</strong> 处" in page
     r = c.get("/village/workshops/stats/?format=xlsx")
     assert r["Content-Type"].startswith("application/vnd.openxmlformats")
+
+
+def test_correct_parameter_int_refuses_is_404(cadre: User, workshop: Workshop) -> None:
+    c = _client(cadre)
+    for raw in ("²", "x", "9" * 30):
+        r = c.get(f"/village/workshops/{workshop.pk}/reports/new/?correct={raw}")
+        assert r.status_code == 404, raw
