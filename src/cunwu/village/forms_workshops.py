@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 
 from cunwu.assets.models import Asset, AssetStatus
+from cunwu.core.listing import parse_int
 
 from .models_workshops import AssessmentCriterion, PayModel, Workshop, WorkshopStep
 
@@ -102,10 +103,11 @@ class SheetForm(forms.Form):
             line = raw.strip()
             if not line:
                 continue
-            name, _, score = line.rpartition(" ")
-            if not name.strip() or not score.isdigit():
+            name, _, raw_score = line.rpartition(" ")
+            score = parse_int(raw_score)
+            if not name.strip() or score is None:
                 raise forms.ValidationError(f"第{n}行应写作“项目名称 分值”")
-            out.append((name.strip(), int(score)))
+            out.append((name.strip(), score))
         if not out:
             raise forms.ValidationError("请填写考核项目")
         return out

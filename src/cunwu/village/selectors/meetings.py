@@ -50,13 +50,12 @@ def meeting_search(
     actor: Any,
     q: str = "",
     village: str = "",
-    group: str = "",
     start: date | None = None,
     end: date | None = None,
     published: str = "",
 ) -> QuerySet[Meeting]:
     """Meetings in the actor's villages (village.view), searched in topic, place, guests and
-    minutes; ``village`` is a code prefix, ``group`` a group id, ``published`` "1" or "0"."""
+    minutes; ``village`` is a code prefix, ``published`` "1" or "0"."""
     rows = Meeting.objects.filter(scope_q(actor, PERM)).select_related("village", "group")
     q = q.strip()[:50]
     if q:
@@ -66,8 +65,6 @@ def meeting_search(
         )  # fmt: skip
     if village.isdigit():
         rows = rows.filter(village__code__startswith=village)
-    if group.isdigit():
-        rows = rows.filter(group_id=int(group))
     if start:
         rows = rows.filter(held_on__gte=start)
     if end:

@@ -218,6 +218,12 @@ def test_sheet_and_assessment_pages(
     )
     assert r.status_code == 200 and "第2行应写作“项目名称 分值”" in r.content.decode()
     assert not AssessmentSheet.objects.exists()
+    # ² passes isdigit() but not int(): the same message, not a 500
+    bad = {"region": "430423000000", "year": "2026", "name": "年度考核",
+           "criteria": "吸纳就业 ²"}  # fmt: skip
+    r = county.post("/village/workshops/sheets/new/", bad)
+    assert r.status_code == 200 and "第1行应写作“项目名称 分值”" in r.content.decode()
+    assert not AssessmentSheet.objects.exists()
     r = county.post(
         "/village/workshops/sheets/new/",
         {
