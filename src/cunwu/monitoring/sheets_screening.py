@@ -26,6 +26,7 @@ from cunwu.core.crypto import blind_index
 from cunwu.core.errors import ApplicationError
 from cunwu.core.formatting import parse_yuan
 from cunwu.core.idnumber import validate_id_number
+from cunwu.core.listing import parse_int
 from cunwu.disclosure.benefit_sheets import cell_text
 from cunwu.registry.imports import read_rows, write_error_report
 from cunwu.registry.models import Person
@@ -239,8 +240,9 @@ def check_rows(record: DepartmentImport, data: bytes, *, today: date | None = No
         year = on.year if on else 0
         if template.year_header and values.get(template.year_header, "").strip():
             text = values[template.year_header].strip().removesuffix("年")
-            if text.isdigit() and 2000 <= int(text) <= today.year:
-                year = int(text)
+            stated = parse_int(text)
+            if stated is not None and 2000 <= stated <= today.year:
+                year = stated
             else:
                 errors.append((n, template.year_header, "年度无效", values[template.year_header]))
         if errors:

@@ -706,7 +706,7 @@ def batch_new(request: HttpRequest, code: str) -> HttpResponse:
         .order_by("household__number", "date", "pk")[: services.MAX_BATCH_EVENTS]
     )
     form = BatchForm(request.POST or None)
-    chosen = {int(v) for v in request.POST.getlist("events") if v.isdigit()}
+    chosen = {pk for pk in map(parse_int, request.POST.getlist("events")) if pk is not None}
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         try:

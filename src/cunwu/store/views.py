@@ -25,7 +25,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from cunwu.accounts.permissions import has_perm_in, scope_prefixes
 from cunwu.core.errors import ApplicationError, apply_error
 from cunwu.core.formatting import format_date, format_fen
-from cunwu.core.listing import get_params, paginate, parse_date
+from cunwu.core.listing import get_params, paginate, parse_date, parse_int
 from cunwu.core.models import Region, RegionLevel
 from cunwu.core.spreadsheets import xlsx_response
 from cunwu.points.services import account_for
@@ -229,7 +229,7 @@ def movement_list(request: HttpRequest) -> HttpResponse:
     _need(user, "store.view")
     params = get_params(request, "goods", "kind", "since", "until", "region", "format")
     qs = selectors.movement_list(
-        actor=user, goods=int(params["goods"]) if params["goods"].isdigit() else None,
+        actor=user, goods=parse_int(params["goods"]),
         kind=params["kind"], since=parse_date(params["since"]), until=parse_date(params["until"]),
         region=params["region"],
     )  # fmt: skip

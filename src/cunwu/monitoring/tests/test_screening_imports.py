@@ -190,3 +190,16 @@ def test_rescreening_the_year_keeps_the_import_alerts_single(
                             year=2025)  # fmt: skip
     assert run.alerts_created == 0
     assert Alert.objects.count() == 1
+
+
+def test_a_year_int_refuses_is_a_row_error(
+    dept: User, household: Household, regions: dict[str, Region]
+) -> None:
+    """² passes isdigit() but not int(): the row is refused with its column, not a 500."""
+    header = ["姓名", "公民身份号码", "年度", "就诊日期", "自付金额（元）"]
+    result = svc.department_import(
+        actor=dept, department="medical", region=regions[HENGSHAN], name="医保.xlsx",
+        data=xlsx_bytes([header, ["张三", ZHANG, "²⁰²⁵", "2025-02-01", "6000"]]),
+    )  # fmt: skip
+    assert (result.status, result.matched_rows, result.invalid_rows) == ("done", 0, 1)
+    assert result.errors[0][1:3] == ["年度", "年度无效"]

@@ -345,7 +345,7 @@ def test_publishing_a_batch_links_its_notice_and_posts_when_it_closes(
     assert "共 2 条，合计 +5 分" in page
     response = client.post(
         reverse("points:batch_new", args=[JIULONG]),
-        {"events": [a.pk], "title": "九龙村3月积分公示", "period_days": "7",
+        {"events": [a.pk, "²"], "title": "九龙村3月积分公示", "period_days": "7",
          "period_unit": "natural"},
     )  # fmt: skip
     assert response.status_code == 302

@@ -76,6 +76,8 @@ def test_the_village_cadre_sees_goods_stock_and_movements(
     assert "捐赠入库" in detail and "兑换出库" in detail and redemption.number in detail
     with django_assert_max_num_queries(15):
         assert client.get(reverse("store:movement_list")).status_code == 200
+    # ² passes isdigit() but not int(): all goods, not a 500
+    assert client.get(reverse("store:movement_list"), {"goods": "²"}).status_code == 200
     with django_assert_max_num_queries(15):
         listing = client.get(reverse("store:redemption_list"), {"q": "张三"}).content.decode()
     assert redemption.number in listing
