@@ -19,7 +19,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import UploadedFile
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F, Sum
 from django.db.models.functions import Abs
 from django.utils import timezone
@@ -28,6 +28,7 @@ from cunwu.accounts.models import Role
 from cunwu.accounts.permissions import has_perm_in, require, roles_of
 from cunwu.core.errors import ApplicationError
 from cunwu.core.models import Region, RegionLevel, code_prefix
+from cunwu.core.rows import insert, one
 from cunwu.core.services.audit import audit_append
 from cunwu.disclosure.models import Category, Notice
 from cunwu.disclosure.services import Period, Subject, notice_publish
@@ -119,6 +120,12 @@ def _post(
     )
 
 
+_DEBIT = (
+    f"UPDATE {PointAccount._meta.db_table} SET available = available - %s "  # noqa: S608
+    "WHERE household_id = %s AND available >= %s RETURNING id"
+)
+
+
 def points_debit(
     *, actor: Any, household: Household, points: int, ref: tuple[str, str], memo: str
 ) -> LedgerEntry:
@@ -128,22 +135,15 @@ def points_debit(
         raise ApplicationError("points_positive", "积分数应为正整数")
     # the claim and the account's id in one round trip (the counter's hot path); no account
     # yet means no points yet
-    table = connection.ops.quote_name(PointAccount._meta.db_table)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {table} SET available = available - %s "  # noqa: S608 (quoted table name)
-            "WHERE household_id = %s AND available >= %s RETURNING id",
-            [points, household.pk, points],
-        )
-        row = cursor.fetchone()
+    row = one(_DEBIT, [points, household.pk, points])
     if row is None:
         raise ApplicationError("insufficient_points", "可用积分不足", status=409)
-    return LedgerEntry.objects.create(
+    return insert(LedgerEntry(
         account_id=row[0], village_id=household.village_id, county_code=household.county_code,
         kind=EntryKind.REDEEM, date=timezone.localdate(), cumulative=0, available=-points,
         ref_type=ref[0], ref_id=ref[1], memo=memo[:200],
         actor=actor if getattr(actor, "is_authenticated", False) else None,
-    )  # fmt: skip
+    ))  # fmt: skip
 
 
 def points_credit(

@@ -113,6 +113,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # server's max_connections (docs/deploy.md)
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # the hot paths' statements (cunwu.core.rows.one) are prepared on the connection's first
+    # use; Django's own queries never are (they bind on the client). Off (DB_PREPARE=false)
+    # behind a pooler in transaction mode that does not keep prepared statements.
+    if env.bool("DB_PREPARE", default=True):
+        DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = 1_000_000
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"

@@ -10,7 +10,6 @@ transaction.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -18,7 +17,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -26,6 +25,7 @@ from cunwu.accounts.permissions import require
 from cunwu.core.errors import ApplicationError
 from cunwu.core.formatting import format_date, parse_yuan
 from cunwu.core.models import Region, RegionLevel
+from cunwu.core.rows import insert, one
 from cunwu.core.services.audit import audit_append
 from cunwu.disclosure.models import Category, Notice, NoticeStatus
 from cunwu.disclosure.services import Period, Subject, notice_publish
@@ -358,17 +358,16 @@ def receipt_number(day: date, seq: int) -> str:
     return f"{RECEIPT_PREFIX}{day:%Y%m%d}-{seq:04d}"
 
 
+_CLAIM = (
+    f"UPDATE {Goods._meta.db_table} SET stock = stock - %s WHERE id = %s AND village_id = %s "  # noqa: S608
+    "AND active AND stock >= %s RETURNING points_price"
+)
+
+
 def _claim(pk: int, quantity: int, village_id: str) -> int:
     """Take ``quantity`` of a goods of the village that is on the shelf, in one conditional
     UPDATE that also returns its current price; when it takes nothing, say why."""
-    table = connection.ops.quote_name(Goods._meta.db_table)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {table} SET stock = stock - %s WHERE id = %s AND village_id = %s "  # noqa: S608
-            "AND active AND stock >= %s RETURNING points_price",
-            [quantity, pk, village_id, quantity],
-        )
-        row = cursor.fetchone()
+    row = one(_CLAIM, [quantity, pk, village_id, quantity])
     if row is not None:
         return int(row[0])
     goods = Goods.objects.filter(pk=pk).first()
@@ -382,17 +381,17 @@ def _claim(pk: int, quantity: int, village_id: str) -> int:
     )  # fmt: skip
 
 
+_COUNT = (
+    f"INSERT INTO {ReceiptCounter._meta.db_table} AS c (village_id, day, last) "  # noqa: S608
+    "VALUES (%s, %s, 1) ON CONFLICT (village_id, day) DO UPDATE SET last = c.last + 1 "
+    "RETURNING last"
+)
+
+
 def _next_receipt(village_id: str, day: date) -> int:
     """The village's next receipt sequence of the day, in one statement; the counter row stays
     locked until commit, so numbers have no gaps and no duplicates."""
-    table = connection.ops.quote_name(ReceiptCounter._meta.db_table)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {table} (village_id, day, last) VALUES (%s, %s, 1) "  # noqa: S608
-            f"ON CONFLICT (village_id, day) DO UPDATE SET last = {table}.last + 1 RETURNING last",
-            [village_id, day],
-        )
-        row = cursor.fetchone()
+    row = one(_COUNT, [village_id, day])
     if row is None:  # pragma: no cover (RETURNING always gives the row)
         raise RuntimeError("receipt counter returned nothing")
     return int(row[0])
@@ -438,20 +437,22 @@ def redemption_create(
 
 @transaction.atomic(durable=True)
 def _redeem(*, actor: Any, household: Household, basket: Basket, key: str) -> Redemption:
-    now = timezone.now()
-    today = timezone.localdate(now)
-    # first the row: a concurrent request with the same key now waits on its unique index
-    redemption = Redemption.objects.create(
-        village_id=household.village_id, county_code=household.county_code, household=household,
-        number=f"~{uuid.uuid4().hex[:19]}", idempotency_key=key, total_points=1,
-        created_by=actor,
-    )  # fmt: skip
+    today = timezone.localdate()
     if household.status != HouseholdStatus.ACTIVE:
         raise ApplicationError("household_inactive", "该户已注销，不能兑换", field="household")
     prices: dict[int, int] = {}
     for pk in sorted(basket.quantities):  # in id order: two baskets never wait on each other
         prices[pk] = _claim(pk, basket.quantities[pk], household.village_id)
     total = sum(prices[pk] * basket.quantities[pk] for pk in prices)
+    # the receipt's number: the village's next of the day (its counter row is held to commit,
+    # so numbers have no gaps); then the row, complete. A concurrent request with the same key
+    # waits on the key's unique index here and fails when this one commits; rolled back, it
+    # replays this one (redemption_create).
+    number = receipt_number(today, _next_receipt(household.village_id, today))
+    redemption = insert(Redemption(
+        village_id=household.village_id, county_code=household.county_code, household=household,
+        number=number, idempotency_key=key, total_points=total, created_by=actor,
+    ))  # fmt: skip
     try:
         points_debit(
             actor=actor, household=household, points=total,
@@ -465,34 +466,19 @@ def _redeem(*, actor: Any, household: Household, basket: Basket, key: str) -> Re
             "insufficient_points", f"可用积分不足：本次需{total}分，该户可用{available}分",
             field="lines", status=409,
         ) from exc  # fmt: skip
-    RedemptionLine.objects.bulk_create(
-        RedemptionLine(
-            redemption=redemption,
-            goods_id=pk,
-            quantity=basket.quantities[pk],
-            unit_points=prices[pk],
-            points=prices[pk] * basket.quantities[pk],
-        )
-        for pk in sorted(basket.quantities)
-    )
-    StockMovement.objects.bulk_create(
-        StockMovement(
-            goods_id=pk,
-            village_id=household.village_id,
-            county_code=household.county_code,
-            kind=MovementKind.REDEMPTION,
-            quantity=-basket.quantities[pk],
-            date=today,
-            redemption=redemption,
+    # the counter's hot path: one plain INSERT per row (the ORM's own cost more Python than
+    # the database spent on them)
+    for pk in sorted(basket.quantities):
+        quantity = basket.quantities[pk]
+        insert(RedemptionLine(
+            redemption=redemption, goods_id=pk, quantity=quantity, unit_points=prices[pk],
+            points=prices[pk] * quantity,
+        ))  # fmt: skip
+        insert(StockMovement(
+            goods_id=pk, village_id=household.village_id, county_code=household.county_code,
+            kind=MovementKind.REDEMPTION, quantity=-quantity, date=today, redemption=redemption,
             actor=redemption.created_by,
-        )
-        for pk in sorted(basket.quantities)
-    )
-    # the receipt's number: the village's next of the day (its counter row is held to commit)
-    seq = _next_receipt(household.village_id, today)
-    redemption.number = receipt_number(today, seq)
-    redemption.total_points = total
-    Redemption.objects.filter(pk=redemption.pk).update(number=redemption.number, total_points=total)
+        ))  # fmt: skip
     audit_append(
         actor=actor, region=household.village, action="store.redeem", obj=redemption,
         payload={"number": redemption.number, "household": household.number, "points": total,

@@ -15,6 +15,7 @@ from django.db import connection, models, transaction
 from django.utils import timezone
 
 from cunwu.core.models import AuditChain, AuditEvent, Region, RegionLevel
+from cunwu.core.rows import insert, one
 
 GENESIS = "0" * 64
 
@@ -121,6 +122,18 @@ def chain_region(region: Region) -> Region:
     return Region.objects.get(code=region.code[:6] + "000000")
 
 
+_CHAIN = AuditChain._meta.db_table
+_MOVE_HEAD = f"UPDATE {_CHAIN} SET last_seq = %s, last_hash = %s WHERE region_id = %s"  # noqa: S608
+
+
+def _lock_head(region_id: str) -> tuple[int, str] | None:
+    """The chain's (last seq, last hash), its row locked to commit; None before its first event.
+    One plain statement: the store's counter appends an event to every redemption."""
+    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+    row = one(f"SELECT last_seq, last_hash FROM {_CHAIN} WHERE region_id = %s{lock}", [region_id])  # noqa: S608
+    return None if row is None else (int(row[0]), str(row[1]))
+
+
 def audit_append(
     *,
     actor: Any,
@@ -138,16 +151,16 @@ def audit_append(
         object_type = object_type or obj._meta.label_lower
         object_id = object_id or str(obj.pk)
     chain_at = chain_region(region)
-    head = AuditChain.objects.select_for_update().filter(region=chain_at).first()
+    head = _lock_head(chain_at.pk)
     if head is None:  # the chain's first event
         AuditChain.objects.get_or_create(region=chain_at)
-        head = AuditChain.objects.select_for_update().get(region=chain_at)
+        head = _lock_head(chain_at.pk) or (0, GENESIS)
     is_user = actor is not None and getattr(actor, "is_authenticated", False)
     # round-trip through JSON so that the stored payload hashes the same after reloading
     clean_payload = json.loads(canonical_json(payload or {}))
     event = AuditEvent(
         region=chain_at,
-        seq=head.last_seq + 1,
+        seq=head[0] + 1,
         at=timezone.now(),
         actor=actor if is_user else None,
         actor_name=str(actor) if is_user else (str(actor) if actor else "系统"),
@@ -155,11 +168,11 @@ def audit_append(
         object_type=object_type,
         object_id=str(object_id),
         payload=clean_payload,
-        prev_hash=head.last_hash,
+        prev_hash=head[1],
     )
-    event.hash = event_hash(head.last_hash, event)
-    event.save(force_insert=True)
-    AuditChain.objects.filter(pk=head.pk).update(last_seq=event.seq, last_hash=event.hash)
+    event.hash = event_hash(head[1], event)
+    insert(event)
+    one(_MOVE_HEAD, [event.seq, event.hash, chain_at.pk])
     return event
 
 
