@@ -596,14 +596,26 @@ class ScreeningRun(models.Model):
 
 class Alert(models.Model):
     """A screening alert (部门筛查预警) for the village to verify. ``dedupe_key`` makes
-    re-importing a file or re-running the screening idempotent."""
+    re-importing a file or re-running the screening idempotent.
+
+    A county's screening writes a million alerts or more at once, and every index is written
+    per alert: the dedupe key is unique together with the household, year and kind it hashes
+    (the same rule, but an index that a run fills in household order instead of at random, and
+    that serves the household's lookups too); the village's own index is left out, the
+    composite one leads with it; the columns empty on a new alert (case, handler) or on most
+    alerts of one source (the import of a screening alert, the run of an imported one) are
+    indexed only where set."""
 
     village = models.ForeignKey(
-        Region, verbose_name="村", on_delete=models.PROTECT, related_name="+"
+        Region, verbose_name="村", on_delete=models.PROTECT, related_name="+", db_index=False
     )
     county_code = models.CharField("县级代码", max_length=6, editable=False)
     household = models.ForeignKey(
-        Household, verbose_name="户", on_delete=models.PROTECT, related_name="monitoring_alerts"
+        Household,
+        verbose_name="户",
+        on_delete=models.PROTECT,
+        related_name="monitoring_alerts",
+        db_index=False,
     )
     person = models.ForeignKey(
         Person,
@@ -612,29 +624,51 @@ class Alert(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
+        db_index=False,
     )
     department = models.CharField("来源部门", max_length=12, choices=Department.choices)
     kind = models.CharField("预警类型", max_length=20, choices=AlertKind.choices)
     year = models.PositiveSmallIntegerField("年度")
     amount_fen = models.BigIntegerField("金额（分）", null=True, blank=True)
     details = models.JSONField("详情", default=dict, blank=True)
-    dedupe_key = models.CharField(max_length=64, unique=True)
+    # sha256 of kind, household, year and the source's own key (services.screening.dedupe_key)
+    dedupe_key = models.CharField(max_length=64)
     source_import = models.ForeignKey(
-        DepartmentImport, null=True, blank=True, on_delete=models.PROTECT, related_name="alerts"
+        DepartmentImport,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="alerts",
+        db_index=False,
     )
     source_run = models.ForeignKey(
-        ScreeningRun, null=True, blank=True, on_delete=models.PROTECT, related_name="alerts"
+        ScreeningRun,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="alerts",
+        db_index=False,
     )
     status = models.CharField(
         "状态", max_length=12, choices=AlertStatus.choices, default=AlertStatus.OPEN
     )
     handled_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
     )
     handled_at = models.DateTimeField("核实时间", null=True, blank=True)
     handled_note = models.CharField("核实情况", max_length=300, blank=True)
     case = models.ForeignKey(
-        Case, null=True, blank=True, on_delete=models.PROTECT, related_name="alerts"
+        Case,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="alerts",
+        db_index=False,
     )
     created_at = models.DateTimeField("预警时间", auto_now_add=True)
 
@@ -643,8 +677,43 @@ class Alert(models.Model):
         ordering: ClassVar = ["-created_at", "-pk"]
         indexes: ClassVar = [
             models.Index(fields=["county_code", "status"]),
-            models.Index(fields=["village", "status"]),
-            models.Index(fields=["household", "status"]),
+            # the scope is ``village_id LIKE '4304…%'``: pattern_ops serve it in any collation
+            # (and ``=``, for the foreign key's checks)
+            models.Index(
+                fields=["village", "status"],
+                name="monitoring_alert_village",
+                opclasses=["varchar_pattern_ops", "varchar_ops"],
+            ),
+            models.Index(
+                fields=["person"],
+                name="monitoring_alert_person",
+                condition=Q(person__isnull=False),
+            ),
+            models.Index(
+                fields=["source_import"],
+                name="monitoring_alert_import",
+                condition=Q(source_import__isnull=False),
+            ),
+            models.Index(
+                fields=["source_run"],
+                name="monitoring_alert_run",
+                condition=Q(source_run__isnull=False),
+            ),
+            models.Index(
+                fields=["handled_by"],
+                name="monitoring_alert_handled_by",
+                condition=Q(handled_by__isnull=False),
+            ),
+            models.Index(
+                fields=["case"], name="monitoring_alert_case", condition=Q(case__isnull=False)
+            ),
+        ]
+        constraints: ClassVar = [
+            # also the household's index (its alerts, its foreign key's checks)
+            models.UniqueConstraint(
+                fields=["household", "year", "kind", "dedupe_key"],
+                name="monitoring_alert_dedupe_key",
+            ),
         ]
 
     def __str__(self) -> str:
