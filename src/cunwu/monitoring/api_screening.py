@@ -71,6 +71,8 @@ class MonScrRunOut(Schema):
     households: int
     alerts_created: int
     counts: dict[str, int]
+    steps: int
+    steps_done: int
     error: str
     started_at: dt.datetime
     finished_at: dt.datetime | None
@@ -150,7 +152,8 @@ def _policy(region: str, p: Policy) -> dict[str, Any]:
 def _run(r: ScreeningRun) -> dict[str, Any]:
     return {"id": r.pk, "region": r.region_id, "year": r.year, "status": r.status,
             "households": r.households, "alerts_created": r.alerts_created,
-            "counts": r.counts or {}, "error": r.error, "started_at": r.started_at,
+            "counts": r.counts or {}, "steps": r.steps, "steps_done": r.steps_done,
+            "error": r.error, "started_at": r.started_at,
             "finished_at": r.finished_at}  # fmt: skip
 
 

@@ -579,6 +579,10 @@ class ScreeningRun(models.Model):
     households = models.PositiveIntegerField("筛查户数", default=0)
     alerts_created = models.PositiveIntegerField("新增预警", default=0)
     counts = models.JSONField("各类预警数", default=dict, blank=True)
+    # progress: a county's run is cut in parts (ranges of households) run side by side, each
+    # in its own transaction, one step per family of flags of each part
+    steps = models.PositiveIntegerField("步骤数", default=0)
+    steps_done = models.PositiveIntegerField("已完成步骤", default=0)
     error = models.TextField("错误信息", blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
@@ -593,6 +597,10 @@ class ScreeningRun(models.Model):
     def __str__(self) -> str:
         return f"{self.region_id} {self.year}"
 
+    @property
+    def percent(self) -> int:
+        return 100 * self.steps_done // self.steps if self.steps else 0
+
 
 class Alert(models.Model):
     """A screening alert (部门筛查预警) for the village to verify. ``dedupe_key`` makes
@@ -602,12 +610,26 @@ class Alert(models.Model):
     per alert: the dedupe key is unique together with the household, year and kind it hashes
     (the same rule, but an index that a run fills in household order instead of at random, and
     that serves the household's lookups too); the village's own index is left out, the
-    composite one leads with it; the columns empty on a new alert (case, handler) or on most
-    alerts of one source (the import of a screening alert, the run of an imported one) are
-    indexed only where set."""
+    composite one leads with it, and serves a county's scope too (``LIKE '430423%'``); the
+    columns empty on a new alert (case, handler) or on most alerts of one source (the import
+    of a screening alert) are indexed only where set; the run's is not indexed (a run shows
+    its counts, not its alerts).
+
+    ``village`` (a copy of the household's, for the scope) and the provenance (``source_run``,
+    ``source_import``) have no foreign key in the database: the household's key proves the
+    row, a key on its copy would check only that some village of that code exists, and runs
+    and imports are logs, never deleted (Django's PROTECT still guards all three). A key costs
+    a check per alert at commit, an empty one too: COPYing a million-household county's 2.5 M
+    alerts into this table took 77 s with the keys of household, person, import, handler and
+    case, 63 s with household and person only (whose checks are 33 s of it), 25 s with none."""
 
     village = models.ForeignKey(
-        Region, verbose_name="村", on_delete=models.PROTECT, related_name="+", db_index=False
+        Region,
+        verbose_name="村",
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
     )
     county_code = models.CharField("县级代码", max_length=6, editable=False)
     household = models.ForeignKey(
@@ -640,6 +662,7 @@ class Alert(models.Model):
         on_delete=models.PROTECT,
         related_name="alerts",
         db_index=False,
+        db_constraint=False,
     )
     source_run = models.ForeignKey(
         ScreeningRun,
@@ -648,6 +671,7 @@ class Alert(models.Model):
         on_delete=models.PROTECT,
         related_name="alerts",
         db_index=False,
+        db_constraint=False,
     )
     status = models.CharField(
         "状态", max_length=12, choices=AlertStatus.choices, default=AlertStatus.OPEN
@@ -676,9 +700,8 @@ class Alert(models.Model):
         verbose_name = verbose_name_plural = "筛查预警"
         ordering: ClassVar = ["-created_at", "-pk"]
         indexes: ClassVar = [
-            models.Index(fields=["county_code", "status"]),
-            # the scope is ``village_id LIKE '4304…%'``: pattern_ops serve it in any collation
-            # (and ``=``, for the foreign key's checks)
+            # the scope (a county's too) is ``village_id LIKE '4304…%'``: pattern_ops serve it
+            # in any collation (and ``=``)
             models.Index(
                 fields=["village", "status"],
                 name="monitoring_alert_village",
@@ -693,11 +716,6 @@ class Alert(models.Model):
                 fields=["source_import"],
                 name="monitoring_alert_import",
                 condition=Q(source_import__isnull=False),
-            ),
-            models.Index(
-                fields=["source_run"],
-                name="monitoring_alert_run",
-                condition=Q(source_run__isnull=False),
             ),
             models.Index(
                 fields=["handled_by"],

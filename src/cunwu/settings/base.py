@@ -187,6 +187,9 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 CUNWU_PUBLIC_URL: str = env.str("CUNWU_PUBLIC_URL", default="http://127.0.0.1:8000")
 # Spreadsheets larger than this are refused before parsing.
 CUNWU_IMPORT_MAX_BYTES = env.int("CUNWU_IMPORT_MAX_BYTES", default=200 * 1024 * 1024)
+# A county's screening run (防返贫监测) writes its parts side by side on this many database
+# connections (PostgreSQL; SQLite runs one): one per core of the database server pays.
+SCREENING_WORKERS = env.int("SCREENING_WORKERS", default=2)
 
 LOGGING: dict[str, Any] = {
     "version": 1,

@@ -15,11 +15,15 @@ for field: each rule below has its twin in SQL, and a test runs both on the same
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+import logging
+import time
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from itertools import chain
+from itertools import chain, pairwise
 from typing import Any
 
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import connection, transaction
 from django.db.models import (
@@ -68,6 +72,7 @@ WORKDAY_FIELDS = (
 MONEY_FIELDS = ("income_threshold_fen", "medical_expense_fen", "rigid_expense_fen")
 MONEY_MAX = 100_000_000_00  # 1 亿元
 BATCH = 5000
+logger = logging.getLogger(__name__)
 
 
 class RunStatus:
@@ -81,6 +86,11 @@ class ImportStatus:
     RUNNING = "running"
     DONE = "done"
     FAILED = "failed"
+
+
+# a part of a run: the households whose ids lie in [first, last]
+HouseholdRange = tuple[int, int]
+ALL_HOUSEHOLDS: HouseholdRange = (0, 2**63 - 1)
 
 
 def dedupe_key(kind: str, household_id: int, year: int, source: str) -> str:
@@ -179,7 +189,9 @@ def _policies(region: Region, year: int) -> list[tuple[str, Policy]]:
     return [(code[:6], policy_for(code, year)) for code in counties]
 
 
-def income_flags(prefix: str, policy: Policy, year: int) -> Iterable[Flag]:
+def income_flags(
+    prefix: str, policy: Policy, year: int, households: HouseholdRange = ALL_HOUSEHOLDS
+) -> Iterable[Flag]:
     """LOW_INCOME: per-capita net income (half up, as ``per_capita_net_income``) below the line;
     INCOME_DROP: net income down by at least ``income_drop_percent`` against last year (the
     members are today's for both years, so the per-capita drop is the net drop).
@@ -192,6 +204,8 @@ def income_flags(prefix: str, policy: Policy, year: int) -> Iterable[Flag]:
     in_scope = {
         "household__village__code__startswith": prefix,
         "household__status": HouseholdStatus.ACTIVE,
+        "household_id__gte": households[0],
+        "household_id__lte": households[1],
     }
     members = dict(
         Person.objects.filter(status=PersonStatus.ACTIVE, **in_scope)
@@ -245,10 +259,14 @@ def income_flags(prefix: str, policy: Policy, year: int) -> Iterable[Flag]:
             )  # fmt: skip
 
 
-def labour_flags(prefix: str, year: int) -> Iterable[Flag]:
+def labour_flags(
+    prefix: str, year: int, households: HouseholdRange = ALL_HOUSEHOLDS
+) -> Iterable[Flag]:
     """LABOUR_LOSS: an active member whose 劳动技能 says 丧失劳动力 / 无劳动力."""
     qs = (
         Person.objects.filter(
+            household_id__gte=households[0],
+            household_id__lte=households[1],
             household__village__code__startswith=prefix,
             household__status=HouseholdStatus.ACTIVE,
             status=PersonStatus.ACTIVE,
@@ -266,7 +284,11 @@ def labour_flags(prefix: str, year: int) -> Iterable[Flag]:
 
 
 def record_flags(
-    prefix: str, policy: Policy, year: int, records: QuerySet[DepartmentRecord] | None = None
+    prefix: str,
+    policy: Policy,
+    year: int,
+    records: QuerySet[DepartmentRecord] | None = None,
+    households: HouseholdRange = ALL_HOUSEHOLDS,
 ) -> Iterable[Flag]:
     """Department records of the year matched to a person: 医保 out-of-pocket summed per
     household above ``medical_expense_fen``; every other record an alert of its kind."""
@@ -274,6 +296,8 @@ def record_flags(
     base = base.filter(
         year=year,
         person__isnull=False,
+        household_id__gte=households[0],
+        household_id__lte=households[1],
         household__village__code__startswith=prefix,
         household__status=HouseholdStatus.ACTIVE,
     ).order_by()
@@ -286,7 +310,7 @@ def record_flags(
     )
     if records is not None:
         # an import: the household's whole year counts, not only this file's rows
-        households = list(
+        touched = list(
             base.filter(kind=AlertKind.MEDICAL_EXPENSE)
             .values_list("household_id", flat=True)
             .distinct()
@@ -294,7 +318,7 @@ def record_flags(
         medical = (
             DepartmentRecord.objects.filter(
                 year=year, person__isnull=False, kind=AlertKind.MEDICAL_EXPENSE,
-                household_id__in=households,
+                household_id__in=touched,
             )
             .order_by()
             .values("household_id")
@@ -379,20 +403,25 @@ def alerts_python(
     *,
     run: ScreeningRun | None = None,
     source: DepartmentImport | None = None,
+    households: HouseholdRange = ALL_HOUSEHOLDS,
+    on_step: Callable[[], None] | None = None,
 ) -> dict[str, int]:
     """``alerts_for`` computed in Python: the flags above, written by ``write_alerts``."""
     flags: Iterable[Flag]
     if source is not None:
-        flags = record_flags(
-            prefix, policy, year, DepartmentRecord.objects.filter(source_import=source)
-        )
+        records = DepartmentRecord.objects.filter(source_import=source)
+        flags = record_flags(prefix, policy, year, records, households)
     else:
         flags = chain(
-            income_flags(prefix, policy, year),
-            labour_flags(prefix, year),
-            record_flags(prefix, policy, year),
+            income_flags(prefix, policy, year, households),
+            labour_flags(prefix, year, households),
+            record_flags(prefix, policy, year, households=households),
         )
-    return write_alerts(flags, run=run, source=source)
+    with transaction.atomic():
+        counts = write_alerts(flags, run=run, source=source)
+    if on_step is not None:
+        on_step()
+    return counts
 
 
 # ---------------------------------------------------------------- the same flags in SQL
@@ -402,7 +431,13 @@ def alerts_python(
 # statement per family of flags writes them. The amounts are whole numbers of 分 as in Python
 # (sums cast to bigint; half-up rounding in integer arithmetic).
 
-_SCOPE = "h.status = %(household_active)s AND h.village_id LIKE %(village_like)s"
+_SCOPE = (
+    "h.status = %(household_active)s AND h.village_id LIKE %(village_like)s"
+    " AND h.id BETWEEN %(first)s AND %(last)s"
+)
+# the same range on the table a family reads first (PostgreSQL does not carry a range across a
+# join): a part of a run then reads its own households' rows only
+_RANGE = "{column} BETWEEN %(first)s AND %(last)s"
 _JOIN_HOUSEHOLD = "JOIN registry_household h ON h.id = d.household_id"
 
 _INCOME_SQL = """
@@ -416,11 +451,11 @@ WITH income AS (
         SELECT i.household_id, CASE WHEN i.year = %(year)s THEN {signed} END AS net,
             CASE WHEN i.year = %(last_year)s THEN {signed} END AS net0, 0 AS member
         FROM registry_incomerecord i
-        WHERE i.year IN (%(year)s, %(last_year)s)
+        WHERE i.year IN (%(year)s, %(last_year)s) AND {range_i}
         UNION ALL
         SELECT p.household_id, NULL, NULL, 1
         FROM registry_person p
-        WHERE p.status = %(person_active)s
+        WHERE p.status = %(person_active)s AND {range_p}
     ) u JOIN registry_household h ON h.id = u.household_id
     WHERE {scope}
     GROUP BY h.id
@@ -455,6 +490,7 @@ SELECT h.village_id, p.county_code, p.household_id, p.id AS person_id,
     'person:' || p.id AS source
 FROM registry_person p JOIN registry_household h ON h.id = p.household_id
 WHERE p.status = %(person_active)s AND p.labour_ability = ANY(%(labour_values)s) AND {scope}
+    AND {range_p}
 """
 
 _MEDICAL_SQL = """
@@ -466,7 +502,7 @@ SELECT d.village_id, d.county_code, d.household_id, NULL::bigint AS person_id,
     'medical' AS source
 FROM monitoring_departmentrecord d {join}
 WHERE d.year = %(year)s AND d.person_id IS NOT NULL AND d.kind = %(medical_expense)s
-    AND {households}
+    AND {range_d} AND {households}
 GROUP BY d.household_id, d.village_id, d.county_code
 HAVING SUM(d.amount_fen) > %(medical_fen)s::bigint
 """
@@ -487,7 +523,7 @@ SELECT d.village_id, d.county_code, d.household_id, d.person_id, d.department, d
     d.department || ':' || COALESCE(d.details ->> 'key', '') AS source
 FROM monitoring_departmentrecord d JOIN registry_household h ON h.id = d.household_id
 WHERE d.year = %(year)s AND d.person_id IS NOT NULL AND d.kind <> %(medical_expense)s
-    AND {scope} {this_import}
+    AND {range_d} AND {scope} {this_import}
 """
 
 _INSERT_SQL = """
@@ -513,6 +549,29 @@ SELECT kind, COUNT(*) FROM new GROUP BY kind
 """
 
 
+def _families(source: DepartmentImport | None) -> list[str]:
+    """The statements of ``alerts_sql``: a run's four families, or an import's two."""
+    ranges = {
+        "range_i": _RANGE.format(column="i.household_id"),
+        "range_p": _RANGE.format(column="p.household_id"),
+        "range_d": _RANGE.format(column="d.household_id"),
+    }
+    signed = "CASE WHEN i.category = %(business_expense)s THEN -i.amount_fen ELSE i.amount_fen END"
+    if source is None:
+        return [
+            _INCOME_SQL.format(scope=_SCOPE, signed=signed, **ranges),
+            _LABOUR_SQL.format(scope=_SCOPE, **ranges),
+            _MEDICAL_SQL.format(join=_JOIN_HOUSEHOLD, households=_SCOPE, **ranges),
+            _RECORDS_SQL.format(scope=_SCOPE, this_import="", **ranges),
+        ]
+    return [
+        _MEDICAL_SQL.format(join="", households=_IMPORT_HOUSEHOLDS.format(scope=_SCOPE), **ranges),
+        _RECORDS_SQL.format(
+            scope=_SCOPE, this_import="AND d.source_import_id = %(import_id)s", **ranges
+        ),
+    ]
+
+
 def alerts_sql(
     prefix: str,
     policy: Policy,
@@ -520,23 +579,12 @@ def alerts_sql(
     *,
     run: ScreeningRun | None = None,
     source: DepartmentImport | None = None,
+    households: HouseholdRange = ALL_HOUSEHOLDS,
+    on_step: Callable[[], None] | None = None,
 ) -> dict[str, int]:
     """``alerts_for`` computed and written by PostgreSQL: the flags, their dedupe keys
     (``sha256`` of the same text as ``dedupe_key``) and details in SQL, nothing per alert in
     Python."""
-    signed = "CASE WHEN i.category = %(business_expense)s THEN -i.amount_fen ELSE i.amount_fen END"
-    if source is None:
-        families = [
-            _INCOME_SQL.format(scope=_SCOPE, signed=signed),
-            _LABOUR_SQL.format(scope=_SCOPE),
-            _MEDICAL_SQL.format(join=_JOIN_HOUSEHOLD, households=_SCOPE),
-            _RECORDS_SQL.format(scope=_SCOPE, this_import=""),
-        ]
-    else:
-        families = [
-            _MEDICAL_SQL.format(join="", households=_IMPORT_HOUSEHOLDS.format(scope=_SCOPE)),
-            _RECORDS_SQL.format(scope=_SCOPE, this_import="AND d.source_import_id = %(import_id)s"),
-        ]
     params: dict[str, Any] = {
         "year": year, "last_year": year - 1, "village_like": f"{prefix}%",
         "household_active": HouseholdStatus.ACTIVE, "person_active": PersonStatus.ACTIVE,
@@ -548,13 +596,22 @@ def alerts_sql(
         "labour_loss": AlertKind.LABOUR_LOSS, "medical_expense": AlertKind.MEDICAL_EXPENSE,
         "open": AlertStatus.OPEN, "run_id": run.pk if run is not None else None,
         "import_id": source.pk if source is not None else None,
+        "first": households[0], "last": households[1],
     }  # fmt: skip
     counts: dict[str, int] = {}
     with connection.cursor() as cursor:
-        for flags in families:
-            cursor.execute(_INSERT_SQL.format(flags=flags), params)
-            for kind, n in cursor.fetchall():
+        for step, flags in enumerate(_families(source), start=1):
+            began = time.perf_counter()
+            with transaction.atomic():  # its own (or a savepoint of the caller's)
+                cursor.execute(_INSERT_SQL.format(flags=flags), params)
+                written = cursor.fetchall()
+            for kind, n in written:
                 counts[kind] = counts.get(kind, 0) + n
+            logger.info("screening %s households %d-%d step %d: %d alerts in %.1f s", prefix,
+                        *households, step, sum(n for _k, n in written),
+                        time.perf_counter() - began)  # fmt: skip
+            if on_step is not None:
+                on_step()
     return counts
 
 
@@ -565,14 +622,32 @@ def alerts_for(
     *,
     run: ScreeningRun | None = None,
     source: DepartmentImport | None = None,
+    households: HouseholdRange = ALL_HOUSEHOLDS,
+    on_step: Callable[[], None] | None = None,
 ) -> dict[str, int]:
     """Write the new alerts of ``year`` for the households under ``prefix`` (one county's
-    policy); new alerts by kind. A run (``run``) flags the registry and every department record
-    of the year; an import (``source``) only its own rows (the 医保 totals over the whole year
-    of the households they touch)."""
-    if connection.vendor == "postgresql":
-        return alerts_sql(prefix, policy, year, run=run, source=source)
-    return alerts_python(prefix, policy, year, run=run, source=source)
+    policy), or those of them in the range ``households``; new alerts by kind. A run
+    (``run``) flags the registry and every department record of the year; an import
+    (``source``) only its own rows (the 医保 totals over the whole year of the households they
+    touch). Each step (``steps_of``) is a transaction of its own, or a savepoint within the
+    caller's; ``on_step`` is called after each."""
+    write = alerts_sql if connection.vendor == "postgresql" else alerts_python
+    return write(prefix, policy, year, run=run, source=source, households=households,
+                 on_step=on_step)  # fmt: skip
+
+
+def steps_of(source: DepartmentImport | None = None) -> int:
+    """How many steps ``alerts_for`` reports: a statement per family of flags on PostgreSQL
+    (a run's four, an import's two), one in all in Python."""
+    return len(_families(source)) if connection.vendor == "postgresql" else 1
+
+
+def _workers() -> int:
+    """Parts of a run side by side: ``SCREENING_WORKERS`` connections on PostgreSQL (each a
+    server process: one per core pays), one on SQLite (a single writer)."""
+    if connection.vendor != "postgresql":
+        return 1
+    return max(1, int(settings.SCREENING_WORKERS))
 
 
 # ---------------------------------------------------------------- the screening run
@@ -601,25 +676,88 @@ def screening_start(*, actor: Any, region: Region, year: int) -> ScreeningRun:
     return run
 
 
+@dataclass(frozen=True)
+class Part:
+    """A part of a run: one county's policy over a range of its households."""
+
+    prefix: str
+    policy: Policy
+    households: HouseholdRange
+
+
+# a county with fewer households than this runs as one part (a part reads its tables once)
+PART_MIN_HOUSEHOLDS = 20_000
+
+
+def _parts(run: ScreeningRun, workers: int) -> tuple[list[Part], int]:
+    """The parts of ``run`` and how many households it screens: per county, its households cut
+    into ``workers`` ranges of about the same size (when there are enough of them)."""
+    parts: list[Part] = []
+    total = 0
+    for prefix, policy in _policies(run.region, run.year):
+        ids = Household.objects.filter(
+            village__code__startswith=prefix, status=HouseholdStatus.ACTIVE
+        ).order_by("pk")
+        n = ids.count()
+        total += n
+        cuts = workers if n >= PART_MIN_HOUSEHOLDS * workers else 1
+        # the first id of each part after the first (offsets into the ordered ids)
+        firsts = [ids.values_list("pk", flat=True)[n * k // cuts] for k in range(1, cuts)]
+        bounds = [ALL_HOUSEHOLDS[0], *firsts, ALL_HOUSEHOLDS[1] + 1]
+        parts += [Part(prefix, policy, (lo, hi - 1)) for lo, hi in pairwise(bounds)]
+    return parts, total
+
+
+def _run_part(run: ScreeningRun, part: Part) -> dict[str, int]:
+    """One part, each of its steps counted on the run once committed (the count is its own
+    short transaction: a part holds no lock that another waits for)."""
+
+    def step() -> None:
+        ScreeningRun.objects.filter(pk=run.pk).update(steps_done=F("steps_done") + 1)
+
+    return alerts_for(part.prefix, part.policy, run.year, run=run,
+                      households=part.households, on_step=step)  # fmt: skip
+
+
+def _run_part_in_thread(run: ScreeningRun, part: Part) -> dict[str, int]:
+    try:
+        return _run_part(run, part)
+    finally:
+        connection.close()  # this thread's own connection
+
+
 def screening_execute(run_id: int) -> ScreeningRun | None:
-    """Compute the flags of a run and write its alerts; a run not running does nothing."""
+    """Compute the flags of a run and write its alerts; a run not running does nothing.
+
+    A run cut in parts (``_parts``) runs them side by side on PostgreSQL, and each step of a
+    part (``alerts_for``: a family of flags) commits on its own: a county of a million
+    households writes its alerts on every core, holds no transaction open for the whole run,
+    and shows its progress. Called within a transaction (a test, a caller's own), the parts run
+    one after the other in it. A step that fails fails the run; the steps done keep their
+    alerts, and a run again writes only what is missing."""
     run = ScreeningRun.objects.select_related("region").filter(pk=run_id).first()
     if run is None or run.status != RunStatus.RUNNING or run.finished_at is not None:
         return run
+    counts: dict[str, int] = {}
     try:
-        with transaction.atomic():
-            counts: dict[str, int] = {}
-            households = 0
-            for prefix, policy in _policies(run.region, run.year):
-                households += Household.objects.filter(
-                    village__code__startswith=prefix, status=HouseholdStatus.ACTIVE
-                ).count()
-                for kind, n in alerts_for(prefix, policy, run.year, run=run).items():
-                    counts[kind] = counts.get(kind, 0) + n
-            ScreeningRun.objects.filter(pk=run.pk).update(
-                status=RunStatus.DONE, households=households,
-                alerts_created=sum(counts.values()), counts=counts, finished_at=timezone.now(),
-            )  # fmt: skip
+        workers = 1 if connection.in_atomic_block else _workers()
+        parts, households = _parts(run, workers)
+        ScreeningRun.objects.filter(pk=run.pk).update(
+            households=households, steps=len(parts) * steps_of(), steps_done=0
+        )
+        if workers == 1 or len(parts) == 1:
+            results = [_run_part(run, part) for part in parts]
+        else:
+            with ThreadPoolExecutor(max_workers=workers) as pool:
+                futures = [pool.submit(_run_part_in_thread, run, part) for part in parts]
+                results = [f.result() for f in futures]
+        for result in results:
+            for kind, n in result.items():
+                counts[kind] = counts.get(kind, 0) + n
+        ScreeningRun.objects.filter(pk=run.pk).update(
+            status=RunStatus.DONE, alerts_created=sum(counts.values()), counts=counts,
+            finished_at=timezone.now(),
+        )  # fmt: skip
     except Exception as exc:  # recorded on the run, shown to the user
         ScreeningRun.objects.filter(pk=run.pk).update(
             status=RunStatus.FAILED, error=str(exc)[:500], finished_at=timezone.now()

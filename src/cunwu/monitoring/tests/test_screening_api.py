@@ -64,6 +64,7 @@ def test_run_start_and_status(
     r = township.get(f"{BASE}/screening-runs/{r.json()['id']}")
     assert r.json()["status"] == "done"
     assert r.json()["alerts_created"] == 1
+    assert r.json()["steps"] == r.json()["steps_done"] == svc.steps_of()
     assert api_as("九龙村村干部").post(
         f"{BASE}/screening-runs", {"region": KAIYUN, "year": 2024}
     ).status_code in (403, 404)

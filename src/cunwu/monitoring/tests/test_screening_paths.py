@@ -164,3 +164,81 @@ def test_an_imports_alerts_are_the_same_on_both_paths(county: dict[str, Any]) ->
         ("medical_expense", None, county["medical"].pk),
         ("social_assistance", None, county["civil"].pk),
     ]
+
+
+@pytest.mark.parametrize(
+    ("path", "steps_reported"),
+    [(svc.alerts_python, 1), pytest.param(svc.alerts_sql, 4, marks=postgresql_only)],
+    ids=["python", "sql"],
+)
+def test_a_range_of_households_gives_only_their_alerts(
+    county: dict[str, Any], path: Callable[..., dict[str, int]], steps_reported: int
+) -> None:
+    run = ScreeningRun.objects.create(region_id=KAIYUN, year=YEAR)
+    region = Region.objects.get(code=KAIYUN)
+    low, negative = county["low"], county["negative"]
+    assert low.pk < county["drop"].pk < negative.pk
+    steps: list[int] = []
+    counts = path(region.prefix, policy_for(region, YEAR), YEAR, run=run,
+                  households=(negative.pk, negative.pk),
+                  on_step=lambda: steps.append(1))  # fmt: skip
+    assert counts == {"low_income": 1, "labour_loss": 1, "social_assistance": 1}
+    assert len(steps) == steps_reported
+    # the rest: the households before it, then nothing left to write
+    assert path(region.prefix, policy_for(region, YEAR), YEAR, run=run,
+                households=(0, negative.pk - 1)) == {
+        "low_income": 1, "income_drop": 1, "medical_expense": 1}  # fmt: skip
+    assert snapshot() == expected(county, run)
+
+
+@postgresql_only
+@pytest.mark.django_db(transaction=True)
+def test_a_run_in_parts_side_by_side_writes_the_same_alerts(
+    county: dict[str, Any], monkeypatch: pytest.MonkeyPatch, settings: Any
+) -> None:
+    """Three households cut in two parts on two connections (outside any transaction, as the
+    task worker runs it): the same alerts as one part, the steps counted as they commit."""
+    monkeypatch.setattr(svc, "PART_MIN_HOUSEHOLDS", 1)
+    settings.SCREENING_WORKERS = 2
+    region = Region.objects.get(code=KAIYUN)
+    run = svc.screening_start(actor=None, region=region, year=YEAR)
+    parts, households = svc._parts(run, 2)
+    assert households == 3
+    assert [p.households for p in parts] == [(0, county["drop"].pk - 1),
+                                             (county["drop"].pk, 2**63 - 1)]  # fmt: skip
+    done = svc.screening_execute(run.pk)
+    assert done is not None and done.status == "done"
+    assert (done.steps, done.steps_done, done.percent) == (8, 8, 100)
+    assert done.counts == {"low_income": 2, "income_drop": 1, "labour_loss": 1,
+                           "medical_expense": 1, "social_assistance": 1}  # fmt: skip
+    assert snapshot() == expected(county, done)
+
+
+@postgresql_only
+@pytest.mark.django_db(transaction=True)
+def test_a_failed_part_fails_the_run_and_a_new_run_writes_the_rest(
+    county: dict[str, Any], monkeypatch: pytest.MonkeyPatch, settings: Any
+) -> None:
+    monkeypatch.setattr(svc, "PART_MIN_HOUSEHOLDS", 1)
+    settings.SCREENING_WORKERS = 2
+    region = Region.objects.get(code=KAIYUN)
+    real = svc.alerts_for
+    second = county["drop"].pk
+
+    def failing(*args: Any, households: tuple[int, int], **kwargs: Any) -> dict[str, int]:
+        if households[0] == second:
+            raise RuntimeError("磁盘已满")
+        return real(*args, households=households, **kwargs)
+
+    monkeypatch.setattr(svc, "alerts_for", failing)
+    run = svc.screening_start(actor=None, region=region, year=YEAR)
+    with pytest.raises(RuntimeError):
+        svc.screening_execute(run.pk)
+    run.refresh_from_db()
+    assert (run.status, run.error, run.steps, run.steps_done) == ("failed", "磁盘已满", 8, 4)
+    assert sorted(Alert.objects.values_list("kind", flat=True)) == ["low_income", "medical_expense"]
+    monkeypatch.setattr(svc, "alerts_for", real)
+    again = svc.screening_run(actor=None, region=region, year=YEAR)
+    assert again.counts == {"low_income": 1, "income_drop": 1, "labour_loss": 1,
+                            "social_assistance": 1}  # fmt: skip
+    assert Alert.objects.count() == 6

@@ -15,7 +15,7 @@ from python_calamine import CalamineWorkbook
 
 from cunwu.accounts.models import User
 from cunwu.core.models import Region
-from cunwu.monitoring.models import Alert, AlertStatus, DepartmentImport
+from cunwu.monitoring.models import Alert, AlertStatus, DepartmentImport, ScreeningRun
 from cunwu.monitoring.services import screening as svc
 from cunwu.monitoring.tests.test_screening_services import home
 from cunwu.testing import make_id_number
@@ -108,6 +108,15 @@ def test_run_page_starts_a_run(
     assert "已完成" in r.content.decode()
     login(client, staff)
     assert client.get(reverse("monitoring:screening_runs")).status_code == 403
+
+
+def test_a_running_run_shows_its_progress(client: Client, persona: Callable[[str], User]) -> None:
+    run = ScreeningRun.objects.create(region_id="430423100000", year=2024, steps=8, steps_done=2)
+    login(client, persona("开云镇干部"))
+    page = client.get(reverse("monitoring:screening_run", args=[run.pk])).content.decode()
+    assert '<progress max="100" value="25">' in page
+    assert "25%（2/8步）" in page
+    assert 'hx-trigger="every 3s"' in page
 
 
 def test_import_page_upload_result_and_report(
