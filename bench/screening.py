@@ -468,15 +468,20 @@ def main() -> None:
             load(conn, households, records, args.seed)
         conn.execute("CHECKPOINT")
         county = Region.objects.get(code=COUNTY)
+        wal_at = conn.execute("SELECT pg_current_wal_lsn()").fetchone()[0]  # type: ignore[index]
+        conn.commit()
         t0 = time.perf_counter()
         run = screening_run(actor=None, region=county, year=YEAR)
         cunwu_s = time.perf_counter() - t0
+        wal = conn.execute(
+            "SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), %s)", (wal_at,)
+        ).fetchone()[0]  # type: ignore[index]
         # the high-water mark so far: the load's generator and cunwu, not yet DuckDB
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 / MIB
         ours = dict(run.counts or {})
         written = Alert.objects.count()
-        print(f"cunwu: {cunwu_s:.2f} s, {written} alerts {json.dumps(ours, sort_keys=True)}",
-              flush=True)  # fmt: skip
+        print(f"cunwu: {cunwu_s:.2f} s, {written} alerts {json.dumps(ours, sort_keys=True)}, "
+              f"{wal / MIB:.0f} MiB of WAL", flush=True)  # fmt: skip
         ours_rows = fingerprint(
             conn.execute(FINGERPRINT.format(table="monitoring_alert")).fetchall()
         )
