@@ -579,8 +579,8 @@ class ScreeningRun(models.Model):
     households = models.PositiveIntegerField("筛查户数", default=0)
     alerts_created = models.PositiveIntegerField("新增预警", default=0)
     counts = models.JSONField("各类预警数", default=dict, blank=True)
-    # progress: a county's run is cut in parts (ranges of households) run side by side, each
-    # in its own transaction, one step per family of flags of each part
+    # progress: a county's run is cut in parts (ranges of households) run side by side; a step
+    # is one family of flags of one part, committed on its own
     steps = models.PositiveIntegerField("步骤数", default=0)
     steps_done = models.PositiveIntegerField("已完成步骤", default=0)
     error = models.TextField("错误信息", blank=True)

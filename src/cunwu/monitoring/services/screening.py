@@ -25,7 +25,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.db.models import (
     BigIntegerField,
     Count,
@@ -759,12 +759,29 @@ def screening_execute(run_id: int) -> ScreeningRun | None:
             finished_at=timezone.now(),
         )  # fmt: skip
     except Exception as exc:  # recorded on the run, shown to the user
+        written = _written_by(run)
         ScreeningRun.objects.filter(pk=run.pk).update(
-            status=RunStatus.FAILED, error=str(exc)[:500], finished_at=timezone.now()
-        )
+            status=RunStatus.FAILED, error=str(exc)[:500], finished_at=timezone.now(),
+            alerts_created=sum(written.values()), counts=written,
+        )  # fmt: skip
         raise
     run.refresh_from_db()
     return run
+
+
+def _written_by(run: ScreeningRun) -> dict[str, int]:
+    """The alerts a failed run's finished steps wrote, by kind (none if the database cannot
+    tell: the failure may be the database's own)."""
+    try:
+        rows = (
+            Alert.objects.filter(source_run=run)
+            .order_by()
+            .values_list("kind")
+            .annotate(n=Count("pk"))
+        )
+        return {kind: n for kind, n in rows}
+    except DatabaseError:
+        return {}
 
 
 def screening_run(*, actor: Any, region: Region, year: int) -> ScreeningRun:

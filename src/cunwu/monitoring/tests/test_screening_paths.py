@@ -236,6 +236,7 @@ def test_a_failed_part_fails_the_run_and_a_new_run_writes_the_rest(
         svc.screening_execute(run.pk)
     run.refresh_from_db()
     assert (run.status, run.error, run.steps, run.steps_done) == ("failed", "磁盘已满", 8, 4)
+    assert (run.alerts_created, run.counts) == (2, {"low_income": 1, "medical_expense": 1})
     assert sorted(Alert.objects.values_list("kind", flat=True)) == ["low_income", "medical_expense"]
     monkeypatch.setattr(svc, "alerts_for", real)
     again = svc.screening_run(actor=None, region=region, year=YEAR)
