@@ -191,15 +191,20 @@ def test_a_range_of_households_gives_only_their_alerts(
     assert snapshot() == expected(county, run)
 
 
+@pytest.fixture
+def two_parts(monkeypatch: pytest.MonkeyPatch, settings: Any) -> None:
+    """Runs cut in two parts on two connections however few the households."""
+    monkeypatch.setattr(svc, "PART_MIN_HOUSEHOLDS", 1)
+    settings.SCREENING_WORKERS = 2
+
+
 @postgresql_only
 @pytest.mark.django_db(transaction=True)
 def test_a_run_in_parts_side_by_side_writes_the_same_alerts(
-    county: dict[str, Any], monkeypatch: pytest.MonkeyPatch, settings: Any
+    county: dict[str, Any], two_parts: None
 ) -> None:
     """Three households cut in two parts on two connections (outside any transaction, as the
     task worker runs it): the same alerts as one part, the steps counted as they commit."""
-    monkeypatch.setattr(svc, "PART_MIN_HOUSEHOLDS", 1)
-    settings.SCREENING_WORKERS = 2
     region = Region.objects.get(code=KAIYUN)
     run = svc.screening_start(actor=None, region=region, year=YEAR)
     parts, households = svc._parts(run, 2)
@@ -217,10 +222,8 @@ def test_a_run_in_parts_side_by_side_writes_the_same_alerts(
 @postgresql_only
 @pytest.mark.django_db(transaction=True)
 def test_a_failed_part_fails_the_run_and_a_new_run_writes_the_rest(
-    county: dict[str, Any], monkeypatch: pytest.MonkeyPatch, settings: Any
+    county: dict[str, Any], two_parts: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(svc, "PART_MIN_HOUSEHOLDS", 1)
-    settings.SCREENING_WORKERS = 2
     region = Region.objects.get(code=KAIYUN)
     real = svc.alerts_for
     second = county["drop"].pk
