@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
 
 from django.db import connection
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from cunwu.accounts.models import Role, RoleAssignment, User
 from cunwu.accounts.security import SECURITY_ACTIONS
@@ -49,6 +53,28 @@ BALI = "430423100227"
 KAIYUN = "430423100000"
 HENGSHAN = "430423000000"
 YANJIANG = "430422200215"
+
+
+@dataclass(frozen=True)
+class FromToday:
+    """A date in a parametrize list, given as days from the day the test runs.
+
+    pytest builds those lists when it collects the suite. A run that passes midnight
+    (16:00 UTC in China) would otherwise test with yesterday's dates: "tomorrow" written
+    there as ``timezone.localdate() + timedelta(days=1)`` is today by then. ``dated``
+    turns these into dates when the test runs.
+    """
+
+    days: int
+
+
+def dated(values: dict[str, Any]) -> dict[str, Any]:
+    """``values`` with each ``FromToday`` as its date (a form or query sends it as ISO text)."""
+    today = timezone.localdate()
+    return {
+        key: today + timedelta(days=value.days) if isinstance(value, FromToday) else value
+        for key, value in values.items()
+    }
 
 
 def business_events() -> QuerySet[AuditEvent]:

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from django.core.exceptions import PermissionDenied
-from django.utils import timezone
+from django.utils.timezone import localdate
 
 from cunwu.accounts.models import User
 from cunwu.core.errors import ApplicationError
@@ -18,12 +18,10 @@ from cunwu.disclosure.models_feedback import Problem, ProblemCategory, ProblemNo
 from cunwu.disclosure.selectors_feedback import problem_stats
 from cunwu.disclosure.services_feedback import problem_close, problem_create, problem_start
 
-TODAY = timezone.localdate()
-
 
 def file(actor: Any, village: Region, **kw: Any) -> Problem:
     args = {"source_type": "test", "source_id": "1", "description": "账目不清",
-            "responsible": "村委会", "due_date": TODAY + timedelta(days=10)}  # fmt: skip
+            "responsible": "村委会", "due_date": localdate() + timedelta(days=10)}  # fmt: skip
     args.update(kw)
     return problem_create(actor=actor, village=village, **args)
 
@@ -85,21 +83,21 @@ def test_counts_per_village_and_township(
     b = file(None, jiulong, source_id="2")  # rectifying
     problem_start(actor=cadre, problem=b, progress="整改中")
     file(None, jiulong, source_id="3")  # open, will be overdue
-    Problem.objects.filter(pk=a.pk).update(due_date=TODAY - timedelta(days=1))
+    Problem.objects.filter(pk=a.pk).update(due_date=localdate() - timedelta(days=1))
     c = file(None, bali)  # closed on time
     problem_close(actor=town, problem=c, evidence="已整改")
     d = file(None, bali, source_id="5")  # closed late
     problem_close(actor=town, problem=d, evidence="已整改")
-    Problem.objects.filter(pk=d.pk).update(due_date=TODAY - timedelta(days=3))
-    villages, townships = problem_stats(actor=town, today=TODAY)
+    Problem.objects.filter(pk=d.pk).update(due_date=localdate() - timedelta(days=3))
+    villages, townships = problem_stats(actor=town, today=localdate())
     got = {v.region.code: (v.open, v.rectifying, v.overdue, v.closed_on_time, v.closed_late)
            for v in villages}  # fmt: skip
     assert got == {"430423100224": (2, 1, 1, 0, 0), "430423100227": (0, 0, 0, 1, 1)}
     assert [(t.region.code, t.open, t.rectifying, t.overdue, t.closed_on_time, t.closed_late,
              t.total) for t in townships] == [("430423100000", 2, 1, 1, 1, 1, 5)]  # fmt: skip
-    mine, _ = problem_stats(actor=persona("九龙村监委会委员"), today=TODAY)
+    mine, _ = problem_stats(actor=persona("九龙村监委会委员"), today=localdate())
     assert [v.region.code for v in mine] == ["430423100224"]
-    assert problem_stats(actor=persona("另一村的村干部"), today=TODAY) == ([], [])
+    assert problem_stats(actor=persona("另一村的村干部"), today=localdate()) == ([], [])
 
 
 def test_stats_page_and_api(

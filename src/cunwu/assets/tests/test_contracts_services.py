@@ -13,7 +13,7 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.core.management import call_command
 from django.test import override_settings
-from django.utils import timezone
+from django.utils.timezone import localdate
 
 from cunwu.accounts.models import User
 from cunwu.assets.models import (
@@ -43,9 +43,7 @@ from cunwu.core.crypto import decrypt_text
 from cunwu.core.errors import ApplicationError
 from cunwu.core.models import AuditEvent, Region
 from cunwu.disclosure.models_feedback import Problem, ProblemCategory
-from cunwu.testing import BALI
-
-TODAY = timezone.localdate()
+from cunwu.testing import BALI, FromToday, dated
 
 
 def make_asset(village: Region, user: User, number: str = "ZC-001", *,
@@ -71,11 +69,12 @@ def building(cadre: User, jiulong: Region) -> Asset:
 @pytest.fixture
 def make(cadre: User, jiulong: Region, building: Asset) -> Callable[..., Contract]:
     def create(**kw: Any) -> Contract:
+        today = localdate()
         args: dict[str, Any] = {
             "actor": cadre, "village": jiulong, "number": "HT-001", "title": "村部厂房租赁",
             "kind": "lease", "party_name": "湘江农业公司", "party_phone": "13812345678",
-            "assets": [building], "signed_on": TODAY - timedelta(days=5),
-            "start_date": TODAY - timedelta(days=5), "end_date": svc.add_years(TODAY, 3),
+            "assets": [building], "signed_on": today - timedelta(days=5),
+            "start_date": today - timedelta(days=5), "end_date": svc.add_years(today, 3),
             "total_price": "36000", "annual_price": "12000", "deposit": "1000",
             "award_method": AwardMethod.TENDER, "decision": None, "note": "",
             "schedule": None,
@@ -106,13 +105,19 @@ def test_create_default_schedule_adds_up(make: Callable[..., Contract], building
 
 
 def test_create_given_schedule_must_sum_to_total(make: Callable[..., Contract]) -> None:
-    bad = [("首期", TODAY, "10000"), ("二期", TODAY + timedelta(days=200), "20000")]
+    bad = [
+        ("首期", localdate(), "10000"),
+        ("二期", localdate() + timedelta(days=200), "20000"),
+    ]
     with pytest.raises(
         ApplicationError, match=r"付款计划合计30,000\.00元，与合同总价款36,000\.00元不一致"
     ):
         make(schedule=bad)
     assert not Contract.objects.exists() and not Receivable.objects.exists()
-    good = [("首期", TODAY, "16000.50"), ("二期", TODAY + timedelta(days=200), "19999.50")]
+    good = [
+        ("首期", localdate(), "16000.50"),
+        ("二期", localdate() + timedelta(days=200), "19999.50"),
+    ]
     c = make(schedule=good)
     assert list(c.receivables.values_list("amount_fen", flat=True)) == [1_600_050, 1_999_950]
 
@@ -127,8 +132,8 @@ def test_default_schedule_refused_when_figures_do_not_fit(make: Callable[..., Co
 @pytest.mark.parametrize(
     ("kw", "field"),
     [
-        ({"end_date": TODAY - timedelta(days=5)}, "end_date"),
-        ({"signed_on": TODAY + timedelta(days=1)}, "signed_on"),
+        ({"end_date": FromToday(-5)}, "end_date"),
+        ({"signed_on": FromToday(1)}, "signed_on"),
         ({"total_price": "-1"}, "total_price"),
         ({"total_price": "1.234"}, "total_price"),
         ({"annual_price": "abc"}, "annual_price"),
@@ -143,7 +148,7 @@ def test_create_refusals_change_nothing(
     make: Callable[..., Contract], building: Asset, kw: dict[str, Any], field: str
 ) -> None:
     with pytest.raises(ApplicationError) as exc:
-        make(**kw)
+        make(**dated(kw))
     assert exc.value.field == field
     assert not Contract.objects.exists()
     building.refresh_from_db()
@@ -187,13 +192,15 @@ def test_create_needs_manage(make: Callable[..., Contract], persona: Callable[[s
 
 def test_end_frees_assets(make: Callable[..., Contract], cadre: User, building: Asset) -> None:
     c = make()
-    svc.contract_end(actor=cadre, contract=c, date=TODAY, reason="承租方退租", terminated=True)
+    svc.contract_end(
+        actor=cadre, contract=c, date=localdate(), reason="承租方退租", terminated=True
+    )
     c.refresh_from_db()
     building.refresh_from_db()
     assert (c.status, c.ended_on, building.status) == (
-        ContractStatus.TERMINATED, TODAY, AssetStatus.IDLE)  # fmt: skip
+        ContractStatus.TERMINATED, localdate(), AssetStatus.IDLE)  # fmt: skip
     with pytest.raises(ApplicationError):
-        svc.contract_end(actor=cadre, contract=c, date=TODAY, reason="再次")
+        svc.contract_end(actor=cadre, contract=c, date=localdate(), reason="再次")
 
 
 def test_publish_keeps_phone_out(make: Callable[..., Contract], cadre: User) -> None:
@@ -216,13 +223,13 @@ def test_overpayment_refused_and_nothing_changes(
     c = make()
     first = c.receivables.order_by("due_date").first()
     assert first is not None
-    svc.payment_record(actor=cadre, receivable=first, date=TODAY, amount="10800")
+    svc.payment_record(actor=cadre, receivable=first, date=localdate(), amount="10800")
     with pytest.raises(ApplicationError, match=r"本期应收还剩 1,200\.00 元"):
-        svc.payment_record(actor=cadre, receivable=first, date=TODAY, amount="1200.01")
+        svc.payment_record(actor=cadre, receivable=first, date=localdate(), amount="1200.01")
     first.refresh_from_db()
     assert first.paid_fen == 1_080_000
     assert ReceivablePayment.objects.count() == 1
-    svc.payment_record(actor=cadre, receivable=first, date=TODAY, amount="1200")
+    svc.payment_record(actor=cadre, receivable=first, date=localdate(), amount="1200")
     first.refresh_from_db()
     assert first.paid_fen == first.amount_fen == 1_200_000
 
@@ -232,7 +239,7 @@ def test_bad_payment_amounts(make: Callable[..., Contract], cadre: User, amount:
     first = make().receivables.first()
     assert first is not None
     with pytest.raises(ApplicationError):
-        svc.payment_record(actor=cadre, receivable=first, date=TODAY, amount=amount)
+        svc.payment_record(actor=cadre, receivable=first, date=localdate(), amount=amount)
     first.refresh_from_db()
     assert first.paid_fen == 0 and not ReceivablePayment.objects.exists()
 
@@ -240,7 +247,7 @@ def test_bad_payment_amounts(make: Callable[..., Contract], cadre: User, amount:
 def test_reversal_once(make: Callable[..., Contract], cadre: User) -> None:
     first = make().receivables.first()
     assert first is not None
-    payment = svc.payment_record(actor=cadre, receivable=first, date=TODAY, amount="500")
+    payment = svc.payment_record(actor=cadre, receivable=first, date=localdate(), amount="500")
     reversal = svc.payment_reverse(actor=cadre, payment=payment, reason="录错金额")
     assert reversal.amount_fen == -50_000 and reversal.reverses == payment
     first.refresh_from_db()
@@ -260,7 +267,7 @@ def test_payment_into_an_account_proposes_its_receipt(
     first = make().receivables.order_by("due_date").first()
     assert first is not None
     payment = svc.payment_record(
-        actor=cadre, receivable=first, date=TODAY, amount="6000.50", account=bank
+        actor=cadre, receivable=first, date=localdate(), amount="6000.50", account=bank
     )
     entry = payment.entry
     assert entry is not None
@@ -283,7 +290,7 @@ def test_payment_into_a_closed_month_records_neither(
                                   bank_name="农商银行")  # fmt: skip
     first = make().receivables.order_by("due_date").first()
     assert first is not None
-    day = TODAY.replace(day=1) - timedelta(days=1)
+    day = localdate().replace(day=1) - timedelta(days=1)
     MonthClose.objects.create(village=jiulong, county_code="430423", year=day.year,
                               month=day.month, closed_by=cadre, figures={})  # fmt: skip
     with pytest.raises(ApplicationError, match="已结账"):
@@ -303,7 +310,9 @@ def test_payment_refuses_another_villages_account(
     first = make().receivables.first()
     assert first is not None
     with pytest.raises(ApplicationError, match="收款账户不属于本村"):
-        svc.payment_record(actor=cadre, receivable=first, date=TODAY, amount="1", account=account)
+        svc.payment_record(
+            actor=cadre, receivable=first, date=localdate(), amount="1", account=account
+        )
     assert not ReceivablePayment.objects.exists() and not JournalEntry.objects.exists()
 
 
@@ -313,7 +322,7 @@ def test_payment_needs_manage(
     first = make().receivables.first()
     assert first is not None
     with pytest.raises(PermissionDenied):
-        svc.payment_record(actor=persona("九龙村监委会委员"), receivable=first, date=TODAY,
+        svc.payment_record(actor=persona("九龙村监委会委员"), receivable=first, date=localdate(),
                            amount="1")  # fmt: skip
 
 
@@ -328,15 +337,14 @@ def compliant(make: Callable[..., Contract], cadre: User) -> Contract:
 
 def test_compliant_contract_flags_nothing(make: Callable[..., Contract], cadre: User) -> None:
     compliant(make, cadre)
-    assert svc.contracts_check_all(today=TODAY) == []
+    assert svc.contracts_check_all(today=localdate()) == []
     assert not Problem.objects.exists()
 
 
 RULE_CASES: list[tuple[str, dict[str, Any]]] = [
     (FlagRule.NO_DECISION, {"total_price": "60000", "annual_price": "20000"}),
     (FlagRule.NOT_TENDERED, {"award_method": AwardMethod.NEGOTIATION}),
-    (FlagRule.TERM_TOO_LONG, {"end_date": svc.add_years(TODAY, 7), "total_price": "42000",
-                              "annual_price": "6000"}),
+    (FlagRule.TERM_TOO_LONG, {"total_price": "42000", "annual_price": "6000"}),  # 7 years
     (FlagRule.BELOW_REFERENCE, {}),
     (FlagRule.NOT_DISCLOSED, {}),
     (FlagRule.EXPIRED_OCCUPIED, {}),
@@ -357,15 +365,16 @@ def test_each_rule_flags_once(
     if rule == FlagRule.BELOW_REFERENCE:
         Asset.objects.filter(pk=building.pk).update(reference_price_fen=1_200_001)
     if rule == FlagRule.EXPIRED_OCCUPIED:
-        start = TODAY - timedelta(days=400)
-        kw = {"start_date": start, "signed_on": start, "end_date": TODAY - timedelta(days=1),
+        start = localdate() - timedelta(days=400)
+        kw = {"start_date": start, "signed_on": start, "end_date": localdate() - timedelta(days=1),
               "total_price": "12000", "annual_price": "12000"}  # fmt: skip
     if rule == FlagRule.TERM_TOO_LONG:
         Asset.objects.filter(pk=building.pk).update(category=AssetCategory.BUILDING)
+        kw = {**kw, "end_date": svc.add_years(localdate(), 7)}
     c = make(**kw)
     if rule != FlagRule.NOT_DISCLOSED:
         svc.contract_publish(actor=cadre, contract=c)
-    today = TODAY + timedelta(days=31) if rule == FlagRule.NOT_DISCLOSED else TODAY
+    today = localdate() + timedelta(days=31) if rule == FlagRule.NOT_DISCLOSED else localdate()
     flags = svc.contracts_check_all(today=today)
     assert [f.rule for f in flags] == [rule]
     problem = Problem.objects.get()
@@ -384,22 +393,22 @@ def test_no_decision_satisfied_by_passed_resolution(
 ) -> None:
     c = make(total_price="60000", annual_price="20000", decision=decide(cadre, jiulong))
     svc.contract_publish(actor=cadre, contract=c)
-    assert svc.contracts_check_all(today=TODAY) == []
+    assert svc.contracts_check_all(today=localdate()) == []
     unpassed = decide(cadre, jiulong, "另一事项", meetings=1)
     c2 = make(number="HT-2", total_price="60000", annual_price="20000", decision=unpassed,
               assets=[make_asset(jiulong, cadre, "ZC-3")])  # fmt: skip
     svc.contract_publish(actor=cadre, contract=c2)
-    assert [f.rule for f in svc.contracts_check_all(today=TODAY)] == [FlagRule.NO_DECISION]
+    assert [f.rule for f in svc.contracts_check_all(today=localdate())] == [FlagRule.NO_DECISION]
 
 
 def test_resource_may_run_thirty_years(
     make: Callable[..., Contract], cadre: User, jiulong: Region
 ) -> None:
     land = make_asset(jiulong, cadre, "ZY-1", category=AssetCategory.FARMLAND)
-    c = make(assets=[land], end_date=svc.add_years(TODAY, 20), total_price="24000",
+    c = make(assets=[land], end_date=svc.add_years(localdate(), 20), total_price="24000",
              annual_price="1200")  # fmt: skip
     svc.contract_publish(actor=cadre, contract=c)
-    assert svc.contracts_check_all(today=TODAY) == []
+    assert svc.contracts_check_all(today=localdate()) == []
 
 
 def test_check_needs_permission(
@@ -408,7 +417,7 @@ def test_check_needs_permission(
     c = make()
     with pytest.raises(PermissionDenied):
         svc.contract_check(actor=persona("九龙村村干部"), contract=c)
-    assert svc.contract_check(actor=persona("开云镇干部"), contract=c, today=TODAY) == []
+    assert svc.contract_check(actor=persona("开云镇干部"), contract=c, today=localdate()) == []
 
 
 def test_check_scope_of_township(
@@ -416,15 +425,15 @@ def test_check_scope_of_township(
 ) -> None:
     make(award_method=AwardMethod.NEGOTIATION, total_price="360000", annual_price="120000",
          decision=None)  # fmt: skip
-    flags = svc.contracts_check_scope(actor=persona("开云镇干部"), today=TODAY)
+    flags = svc.contracts_check_scope(actor=persona("开云镇干部"), today=localdate())
     assert sorted(f.rule for f in flags) == [FlagRule.NO_DECISION, FlagRule.NOT_TENDERED]
-    assert svc.contracts_check_scope(actor=persona("另一村的村干部"), today=TODAY) == []
+    assert svc.contracts_check_scope(actor=persona("另一村的村干部"), today=localdate()) == []
 
 
 def test_daily_command_twice(make: Callable[..., Contract]) -> None:
     make(award_method=AwardMethod.NEGOTIATION, total_price="360000", annual_price="120000")
     out = StringIO()
-    day = (TODAY + timedelta(days=40)).isoformat()
+    day = (localdate() + timedelta(days=40)).isoformat()
     call_command("assets_contracts", "check", "--today", day, stdout=out)
     assert "新记入问题台账 3 个问题" in out.getvalue()
     out = StringIO()
@@ -442,18 +451,18 @@ def test_daily_command_twice(make: Callable[..., Contract]) -> None:
 
 
 def test_reminders_once(make: Callable[..., Contract], cadre: User, jiulong: Region) -> None:
-    start = TODAY - timedelta(days=340)
+    start = localdate() - timedelta(days=340)
     # instalments on start (overdue), start+1y (due in 25 days); the contract ends in 60 days
-    make(start_date=start, signed_on=start, end_date=TODAY + timedelta(days=60),
+    make(start_date=start, signed_on=start, end_date=localdate() + timedelta(days=60),
          total_price="14000", annual_price="12000")  # fmt: skip
-    assert svc.reminders_make(today=TODAY) == 3
+    assert svc.reminders_make(today=localdate()) == 3
     kinds = sorted(Reminder.objects.values_list("kind", flat=True))
     assert kinds == sorted([ReminderKind.PAYMENT_OVERDUE, ReminderKind.PAYMENT_DUE,
                             ReminderKind.CONTRACT_EXPIRY])  # fmt: skip
-    assert svc.reminders_make(today=TODAY) == 0
-    assert svc.reminders_make(today=TODAY + timedelta(days=1)) == 0
+    assert svc.reminders_make(today=localdate()) == 0
+    assert svc.reminders_make(today=localdate() + timedelta(days=1)) == 0
     # the next day the due-soon instalment is not yet overdue; once it is, one more reminder
-    assert svc.reminders_make(today=TODAY + timedelta(days=26)) == 1
+    assert svc.reminders_make(today=localdate() + timedelta(days=26)) == 1
     reminder = Reminder.objects.filter(kind=ReminderKind.CONTRACT_EXPIRY).get()
     svc.reminder_done(actor=cadre, reminder=reminder)
     with pytest.raises(ApplicationError):
@@ -463,21 +472,25 @@ def test_reminders_once(make: Callable[..., Contract], cadre: User, jiulong: Reg
 
 
 def test_paid_instalments_get_no_reminder(make: Callable[..., Contract], cadre: User) -> None:
-    c = make(total_price="12000", annual_price="12000", end_date=TODAY + timedelta(days=200))
+    c = make(
+        total_price="12000",
+        annual_price="12000",
+        end_date=localdate() + timedelta(days=200),
+    )
     r = c.receivables.get()
-    svc.payment_record(actor=cadre, receivable=r, date=TODAY, amount="12000")
-    assert svc.reminders_make(today=TODAY) == 0
+    svc.payment_record(actor=cadre, receivable=r, date=localdate(), amount="12000")
+    assert svc.reminders_make(today=localdate()) == 0
 
 
 def test_aging_buckets(make: Callable[..., Contract], cadre: User, jiulong: Region) -> None:
-    base = TODAY - timedelta(days=500)
+    base = localdate() - timedelta(days=500)
     days = [0, -1, 30, 31, 90, 91, 180, 181, 365, 366]  # days overdue; -1: due tomorrow
-    schedule = [(f"第{i}期", TODAY - timedelta(days=d), str(100 * (i + 1)))
+    schedule = [(f"第{i}期", localdate() - timedelta(days=d), str(100 * (i + 1)))
                 for i, d in enumerate(days)]  # fmt: skip
     total = sum(100 * (i + 1) for i in range(len(days)))
-    make(start_date=base, signed_on=base, end_date=TODAY + timedelta(days=10),
+    make(start_date=base, signed_on=base, end_date=localdate() + timedelta(days=10),
          total_price=str(total), annual_price="12000", schedule=schedule)  # fmt: skip
-    rows, sums = sel.aging(actor=cadre, today=TODAY)
+    rows, sums = sel.aging(actor=cadre, today=localdate())
     assert len(rows) == 1 and rows[0].village == jiulong and rows[0].count == 10
     assert rows[0].buckets == {
         "current": (100 + 200) * 100, "d30": (300) * 100, "d90": (400 + 500) * 100,
@@ -486,7 +499,7 @@ def test_aging_buckets(make: Callable[..., Contract], cadre: User, jiulong: Regi
     assert sums.total == total * 100 and rows[0].overdue == (total - 300) * 100
     # a payment takes its part off
     r = Receivable.objects.get(label="第9期")
-    svc.payment_record(actor=cadre, receivable=r, date=TODAY, amount="250")
-    rows, _ = sel.aging(actor=cadre, today=TODAY)
+    svc.payment_record(actor=cadre, receivable=r, date=localdate(), amount="250")
+    rows, _ = sel.aging(actor=cadre, today=localdate())
     assert rows[0].buckets["over"] == 75_000
-    assert sel.aging(actor=cadre, region="430423100227", today=TODAY)[0] == []
+    assert sel.aging(actor=cadre, region="430423100227", today=localdate())[0] == []

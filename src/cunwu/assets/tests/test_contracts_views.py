@@ -8,7 +8,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from django.utils import timezone
+from django.utils.timezone import localdate
 
 from cunwu.accounts.models import User
 from cunwu.assets.models import AwardMethod, Contract, JournalEntry, Receivable
@@ -17,15 +17,14 @@ from cunwu.assets.services import journal
 from cunwu.assets.tests.test_contracts_services import make_asset
 from cunwu.core.models import Region
 
-TODAY = timezone.localdate()
-
 
 def contract(cadre: User, village: Region, n: int = 1, **kw: Any) -> Contract:
+    today = localdate()
     args: dict[str, Any] = {
         "actor": cadre, "village": village, "number": f"HT-{n:03d}", "title": f"厂房{n}租赁",
         "kind": "lease", "party_name": "湘江公司", "party_phone": "13812345678",
-        "assets": [make_asset(village, cadre, f"ZC-{n:03d}")], "signed_on": TODAY,
-        "start_date": TODAY, "end_date": svc.add_years(TODAY, 2), "total_price": "24000",
+        "assets": [make_asset(village, cadre, f"ZC-{n:03d}")], "signed_on": today,
+        "start_date": today, "end_date": svc.add_years(today, 2), "total_price": "24000",
         "annual_price": "12000", "award_method": AwardMethod.TENDER,
     }  # fmt: skip
     args.update(kw)
@@ -59,11 +58,11 @@ def test_scope(client: Any, cadre: User, jiulong: Region, persona: Callable[[str
     assert r is not None
     client.force_login(persona("另一村的村干部"))
     assert client.get(f"/assets/contracts/{c.pk}/").status_code == 404
-    assert client.post(f"/assets/receivables/{r.pk}/pay/", {"date": TODAY, "amount": "1"}
+    assert client.post(f"/assets/receivables/{r.pk}/pay/", {"date": localdate(), "amount": "1"}
                        ).status_code == 404  # fmt: skip
     client.force_login(persona("九龙村监委会委员"))
     assert client.get(f"/assets/contracts/{c.pk}/").status_code == 200
-    assert client.post(f"/assets/receivables/{r.pk}/pay/", {"date": TODAY, "amount": "1"}
+    assert client.post(f"/assets/receivables/{r.pk}/pay/", {"date": localdate(), "amount": "1"}
                        ).status_code == 403  # fmt: skip
     assert client.post(f"/assets/contracts/{c.pk}/publish/").status_code == 403
     assert client.get("/assets/contracts/new/").status_code == 403
@@ -76,11 +75,13 @@ def test_payment_form_overpayment(client: Any, cadre: User, jiulong: Region) -> 
     r = c.receivables.order_by("due_date").first()
     assert r is not None
     client.force_login(cadre)
-    page = client.post(f"/assets/receivables/{r.pk}/pay/", {"date": TODAY, "amount": "12000.01"})
+    page = client.post(
+        f"/assets/receivables/{r.pk}/pay/", {"date": localdate(), "amount": "12000.01"}
+    )
     assert page.status_code == 200 and "本期应收还剩 12,000.00 元" in page.content.decode()
     r.refresh_from_db()
     assert r.paid_fen == 0
-    ok = client.post(f"/assets/receivables/{r.pk}/pay/", {"date": TODAY, "amount": "100"})
+    ok = client.post(f"/assets/receivables/{r.pk}/pay/", {"date": localdate(), "amount": "100"})
     assert ok.status_code == 302
     r.refresh_from_db()
     assert r.paid_fen == 10_000
@@ -98,7 +99,7 @@ def test_payment_form_books_the_receipt_into_the_chosen_account(
     form = client.get(f"/assets/receivables/{r.pk}/pay/").content.decode()
     assert "不记入资金收支" in form and "基本户" in form
     ok = client.post(f"/assets/receivables/{r.pk}/pay/",
-                     {"date": TODAY, "amount": "250", "account": bank.pk})  # fmt: skip
+                     {"date": localdate(), "amount": "250", "account": bank.pk})  # fmt: skip
     assert ok.status_code == 302
     entry = JournalEntry.objects.get()
     assert entry.amount_fen == 25_000 and entry.account == bank
@@ -107,13 +108,14 @@ def test_payment_form_books_the_receipt_into_the_chosen_account(
 
 
 def test_create_form(client: Any, cadre: User, jiulong: Region) -> None:
+    today = localdate()
     asset = make_asset(jiulong, cadre, "ZC-100")
     client.force_login(cadre)
     data = {"number": "HT-9", "title": "鱼塘发包", "kind": "contracting", "party_name": "张三",
-            "assets": [asset.pk], "signed_on": TODAY, "start_date": TODAY,
-            "end_date": svc.add_years(TODAY, 2), "total_price": "2000", "annual_price": "1000",
+            "assets": [asset.pk], "signed_on": today, "start_date": today,
+            "end_date": svc.add_years(today, 2), "total_price": "2000", "annual_price": "1000",
             "award_method": "tender",
-            "schedule": f"首期,{TODAY},500\n二期,{TODAY + timedelta(days=100)},600"}  # fmt: skip
+            "schedule": f"首期,{today},500\n二期,{today + timedelta(days=100)},600"}  # fmt: skip
     page = client.post("/assets/contracts/new/", data)
     assert page.status_code == 200 and "不一致" in page.content.decode()
     assert not Contract.objects.exists()
@@ -168,22 +170,22 @@ def test_api_flow(api_as: Any, cadre: User, jiulong: Region) -> None:
     api = api_as("九龙村村干部")
     body = {"village": jiulong.code, "number": "HT-7", "title": "厂房租赁", "kind": "lease",
             "party_name": "李四", "party_phone": "13900001111", "assets": [asset.pk],
-            "signed_on": TODAY.isoformat(), "start_date": TODAY.isoformat(),
-            "end_date": svc.add_years(TODAY, 1).isoformat(), "total_price": "1000",
+            "signed_on": localdate().isoformat(), "start_date": localdate().isoformat(),
+            "end_date": svc.add_years(localdate(), 1).isoformat(), "total_price": "1000",
             "annual_price": "1000", "award_method": "tender"}  # fmt: skip
     created = api.post("/assets/contracts", body)
     assert created.status_code == 201, created.content
     c = created.json()
     assert c["party_phone"] == "139****1111" and c["receivables"][0]["amount_fen"] == 100_000
     rid = c["receivables"][0]["id"]
-    over = api.post("/assets/payments", {"receivable": rid, "date": TODAY.isoformat(),
+    over = api.post("/assets/payments", {"receivable": rid, "date": localdate().isoformat(),
                                          "amount": "1000.01"})  # fmt: skip
     assert over.status_code == 409 and over.json()["message"] == "本期应收还剩 1,000.00 元"
-    paid = api.post("/assets/payments", {"receivable": rid, "date": TODAY.isoformat(),
+    paid = api.post("/assets/payments", {"receivable": rid, "date": localdate().isoformat(),
                                          "amount": "400"})  # fmt: skip
     assert paid.status_code == 201 and paid.json()["receivable_paid_fen"] == 40_000
     assert paid.json()["entry"] is None
-    nowhere = api.post("/assets/payments", {"receivable": rid, "date": TODAY.isoformat(),
+    nowhere = api.post("/assets/payments", {"receivable": rid, "date": localdate().isoformat(),
                                             "amount": "1", "account": 999_999})  # fmt: skip
     assert nowhere.status_code == 404
     rev = api.post(f"/assets/payments/{paid.json()['id']}/reverse", {"reason": "录错"})
@@ -197,14 +199,15 @@ def test_api_flow(api_as: Any, cadre: User, jiulong: Region) -> None:
     viewer = api_as("九龙村监委会委员")
     assert (
         viewer.post(
-            f"/assets/contracts/{c['id']}/end", {"date": TODAY.isoformat(), "reason": "x"}
+            f"/assets/contracts/{c['id']}/end",
+            {"date": localdate().isoformat(), "reason": "x"},
         ).status_code
         == 403
     )
     assert viewer.post(f"/assets/contracts/{c['id']}/check").status_code == 200
     ended = api.post(
         f"/assets/contracts/{c['id']}/end",
-        {"date": TODAY.isoformat(), "reason": "退租", "terminated": True},
+        {"date": localdate().isoformat(), "reason": "退租", "terminated": True},
     )
     assert ended.json()["status"] == "terminated"
     assert api.get("/assets/reminders").json()["count"] == 0

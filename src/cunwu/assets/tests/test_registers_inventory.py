@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from django.core.exceptions import PermissionDenied
-from django.utils import timezone
+from django.utils.timezone import localdate
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -29,8 +29,6 @@ from cunwu.core.models import Region
 from cunwu.disclosure.models import Category
 from cunwu.disclosure.models_lists import Decision
 from cunwu.testing import business_events
-
-YEAR = timezone.localdate().year
 
 
 @pytest.fixture
@@ -60,22 +58,24 @@ def test_start_copies_every_live_entry_once_a_year(
     cadre: User, jiulong: Region, register: list[Asset], passed_decision: Decision
 ) -> None:
     services.asset_dispose(actor=cadre, asset=register[2], kind="write_off",
-                           date=timezone.localdate(), decision=passed_decision)  # fmt: skip
-    campaign = services.inventory_start(actor=cadre, village=jiulong, year=YEAR)
+                           date=localdate(), decision=passed_decision)  # fmt: skip
+    campaign = services.inventory_start(actor=cadre, village=jiulong, year=localdate().year)
     lines = lines_of(campaign)
     assert [li.name for li in lines] == ["厂房1", "厂房2", "村集体机动地"]
     assert (lines[2].expected_quantity, lines[2].expected_status) == (
         Decimal("12.50"), AssetStatus.SELF_OPERATED,
     )  # fmt: skip
-    assert campaign.title == f"{jiulong.name}{YEAR}年度清产核资"
+    assert campaign.title == f"{jiulong.name}{localdate().year}年度清产核资"
     before = (InventoryCampaign.objects.count(), InventoryLine.objects.count(),
               business_events().count())  # fmt: skip
-    for year in (YEAR, YEAR + 1, 1999):
+    for year in (localdate().year, localdate().year + 1, 1999):
         with pytest.raises(ApplicationError):
             services.inventory_start(actor=cadre, village=jiulong, year=year)
     with pytest.raises(PermissionDenied):
         services.inventory_start(
-            actor=cadre, village=Region.objects.get(code="430423100227"), year=YEAR
+            actor=cadre,
+            village=Region.objects.get(code="430423100227"),
+            year=localdate().year,
         )
     assert (InventoryCampaign.objects.count(), InventoryLine.objects.count(),
             business_events().count()) == before  # fmt: skip
@@ -84,7 +84,7 @@ def test_start_copies_every_live_entry_once_a_year(
 def test_a_whole_campaign_with_its_exact_summary_and_disclosure(
     cadre: User, jiulong: Region, register: list[Asset], persona: Callable[[str], User]
 ) -> None:
-    campaign = services.inventory_start(actor=cadre, village=jiulong, year=YEAR)
+    campaign = services.inventory_start(actor=cadre, village=jiulong, year=localdate().year)
     a, b, c, land = lines_of(campaign)
     counter = persona("九龙村工作队员")
     services.inventory_count(actor=counter, line=a, counted_quantity="100",
@@ -166,7 +166,7 @@ def _refused(work: Callable[[], object]) -> ApplicationError:
 def test_close_is_refused_while_lines_are_pending_and_counts_are_checked(
     cadre: User, jiulong: Region, register: list[Asset], persona: Callable[[str], User]
 ) -> None:
-    campaign = services.inventory_start(actor=cadre, village=jiulong, year=YEAR)
+    campaign = services.inventory_start(actor=cadre, village=jiulong, year=localdate().year)
     line = lines_of(campaign)[0]
     e = _refused(lambda: services.inventory_close(actor=cadre, campaign=campaign))
     assert (e.code, "4项未盘点" in e.message) == ("inventory_pending", True)

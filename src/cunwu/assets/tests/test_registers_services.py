@@ -27,7 +27,7 @@ from cunwu.assets.services.registers import AssetData
 from cunwu.core.errors import ApplicationError
 from cunwu.core.models import AuditEvent, Region
 from cunwu.disclosure.models_lists import Decision
-from cunwu.testing import BALI, business_events
+from cunwu.testing import BALI, FromToday, business_events, dated
 
 from .conftest import decide
 
@@ -112,7 +112,7 @@ def test_a_taken_number_is_refused(factory: Asset, cadre: User, jiulong: Region)
         ("quantity", "-3", "quantity_positive", "应大于0"),
         ("quantity", "1.234", "quantity_precision", "两位小数"),
         ("quantity", "abc", "quantity_invalid", "不是有效数字"),
-        ("acquired_on", date.today() + timedelta(days=400), "acquired_on_future", "不能晚于今天"),
+        ("acquired_on", FromToday(400), "acquired_on_future", "不能晚于今天"),
         ("acquired_on", date(1800, 1, 1), "acquired_on_early", "1949"),
         ("status", "disposed", "status_disposed", "资产处置"),
         ("category", "castle", "category_invalid", "类别"),
@@ -124,7 +124,7 @@ def test_bad_input_is_refused_in_chinese_and_nothing_is_written(
     cadre: User, jiulong: Region, field: str, value: Any, code: str, words: str
 ) -> None:
     error = refused(code, lambda: services.asset_create(
-        actor=cadre, village=jiulong, data=data(**{field: value})))  # fmt: skip
+        actor=cadre, village=jiulong, data=data(**dated({field: value}))))  # fmt: skip
     assert words in error.message
 
 

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
-from django.utils import timezone
+from django.utils.timezone import localdate
 
 from cunwu.accounts.models import User
 from cunwu.core.models import Region
@@ -16,7 +16,6 @@ from cunwu.monitoring.models import SECURITY_KEYS, Assignment, Campaign, Visit
 from cunwu.monitoring.tests.test_campaigns_services import campaign, visit
 from cunwu.monitoring.tests.test_measures_services import households
 
-TODAY = timezone.localdate()
 BASE = "/monitoring/campaigns"
 SECURE = dict.fromkeys(SECURITY_KEYS, True)
 
@@ -25,11 +24,12 @@ def test_full_cycle(
     api_as: Callable[[str], Any], cadre: User, jiulong: Region, persona: Callable[[str], User],
     django_assert_max_num_queries: Any,
 ) -> None:  # fmt: skip
+    today = localdate()
     hs = households(cadre, jiulong, 1, 5)
     town = api_as("开云镇干部")
     r = town.post(BASE, {"region": "430423100000", "kind": "full", "title": "全覆盖排查",
-                         "start_on": TODAY.isoformat(),
-                         "end_on": (TODAY + timedelta(days=10)).isoformat()})  # fmt: skip
+                         "start_on": today.isoformat(),
+                         "end_on": (today + timedelta(days=10)).isoformat()})  # fmt: skip
     assert r.status_code == 201, r.content
     c = r.json()
     assert c["kind_label"] == "入户调查全覆盖" and c["coverage"]["total"]["total"] == 5
@@ -41,7 +41,7 @@ def test_full_cycle(
     api = api_as("九龙村工作队员")
     assert api.get(f"{BASE}/{pk}/my-households").json()["count"] == 5
     r = api.post(f"{BASE}/{pk}/visits", {
-        "household": hs[0].pk, "visited_on": TODAY.isoformat(),
+        "household": hs[0].pk, "visited_on": today.isoformat(),
         "checks": {**SECURE, "housing": False}, "income_estimate": "6500",
         "risk_types": ["housing"], "note": "房屋漏雨",
     })  # fmt: skip
@@ -49,7 +49,7 @@ def test_full_cycle(
     v = r.json()
     assert v["finding"] and not v["secured"] and v["income_estimate_fen"] == 650_000
     assert v["case"] is None and v["head_name"] == "户主1"
-    r = api.post(f"{BASE}/{pk}/visits", {"household": hs[0].pk, "visited_on": TODAY.isoformat(),
+    r = api.post(f"{BASE}/{pk}/visits", {"household": hs[0].pk, "visited_on": today.isoformat(),
                                          "checks": SECURE})  # fmt: skip
     assert r.status_code == 400 and r.json()["code"] == "visit_duplicate"
     assert api.get(f"{BASE}/{pk}/my-households").json()["count"] == 4
@@ -66,7 +66,7 @@ def test_full_cycle(
         assert town.get(BASE).json()["count"] == 1
     r = town.post(f"{BASE}/{pk}/close")
     assert r.status_code == 200 and r.json()["closed_at"] is not None
-    r = api.post(f"{BASE}/{pk}/visits", {"household": hs[1].pk, "visited_on": TODAY.isoformat(),
+    r = api.post(f"{BASE}/{pk}/visits", {"household": hs[1].pk, "visited_on": today.isoformat(),
                                          "checks": SECURE})  # fmt: skip
     assert r.status_code == 400 and r.json()["message"] == "该排查活动已结束"
 
@@ -74,12 +74,13 @@ def test_full_cycle(
 def test_bad_input_is_4xx_and_changes_nothing(
     api_as: Callable[[str], Any], cadre: User, jiulong: Region, persona: Callable[[str], User]
 ) -> None:
+    today = localdate()
     h = households(cadre, jiulong, 1, 1)[0]
     bali_h = households(persona("八里村村干部"), Region.objects.get(code="430423100227"), 101, 1)[0]
     c = campaign(persona("开云镇干部"), Region.objects.get(code="430423100000"))
     api = api_as("九龙村村干部")
     url = f"{BASE}/{c.pk}/visits"
-    ok = {"household": h.pk, "visited_on": TODAY.isoformat(), "checks": SECURE}
+    ok = {"household": h.pk, "visited_on": today.isoformat(), "checks": SECURE}
     missing = {k: True for k in SECURITY_KEYS if k != "food"}
     cases = [
         ({**ok, "checks": missing}, 400, "请填写核查项目：不愁吃"),
@@ -88,7 +89,11 @@ def test_bad_input_is_4xx_and_changes_nothing(
         ({**ok, "risk_types": ["bogus"]}, 422, None),
         ({**ok, "income_estimate": "-1"}, 400, "不小于0"),
         ({**ok, "income_estimate": "abc"}, 400, None),
-        ({**ok, "visited_on": (TODAY - timedelta(days=30)).isoformat()}, 400, "排查期间"),
+        (
+            {**ok, "visited_on": (today - timedelta(days=30)).isoformat()},
+            400,
+            "排查期间",
+        ),
         ({**ok, "household": bali_h.pk}, 404, None),  # 八里村 is outside the 九龙村 cadre's scope
         ({**ok, "household": 10**15}, 404, None),
         ({**ok, "checks": []}, 422, None),
@@ -103,12 +108,12 @@ def test_bad_input_is_4xx_and_changes_nothing(
     bad = [
         ({"region": "430423100000", "kind": "review", "title": "x", "start_on": "2026-13-01",
           "end_on": "2026-12-01"}, 422),
-        ({"region": "4304", "kind": "review", "title": "x", "start_on": TODAY.isoformat(),
-          "end_on": TODAY.isoformat()}, 422),
-        ({"region": "430422200215", "kind": "review", "title": "x", "start_on": TODAY.isoformat(),
-          "end_on": TODAY.isoformat()}, 404),
+        ({"region": "4304", "kind": "review", "title": "x", "start_on": today.isoformat(),
+          "end_on": today.isoformat()}, 422),
+        ({"region": "430422200215", "kind": "review", "title": "x", "start_on": today.isoformat(),
+          "end_on": today.isoformat()}, 404),
         ({"region": "430423100000", "kind": "review", "title": "x",
-          "start_on": TODAY.isoformat(), "end_on": (TODAY - timedelta(days=1)).isoformat()}, 400),
+          "start_on": today.isoformat(), "end_on": (today - timedelta(days=1)).isoformat()}, 400),
     ]  # fmt: skip
     for data, status in bad:
         assert town.post(BASE, data).status_code == status, data
@@ -136,7 +141,7 @@ def test_scope(
     supervisor = api_as("九龙村监委会委员")
     assert supervisor.get(f"{BASE}/{c.pk}").status_code == 200
     assert supervisor.post(f"{BASE}/{c.pk}/close").status_code == 403
-    day = TODAY.isoformat()
+    day = localdate().isoformat()
     data = {"region": jiulong.code, "kind": "review", "title": "x", "start_on": day, "end_on": day}
     r = supervisor.post(BASE, data)
     assert r.status_code == 403

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from django.core.exceptions import PermissionDenied
-from django.utils import timezone
+from django.utils.timezone import localdate
 
 from cunwu.accounts.models import User
 from cunwu.core.errors import ApplicationError
@@ -22,14 +22,13 @@ from cunwu.monitoring.tests.test_measures_services import households
 from cunwu.registry.models import Household, HouseholdStatus
 from cunwu.testing import business_events
 
-TODAY = timezone.localdate()
 ALL_SECURE = dict.fromkeys(SECURITY_KEYS, True)
 
 
 def campaign(actor: User, region: Region, **kw: Any) -> Campaign:
     args: dict[str, Any] = {
         "actor": actor, "region": region, "kind": "review", "title": "2026年防返贫回头看",
-        "start_on": TODAY - timedelta(days=7), "end_on": TODAY + timedelta(days=30),
+        "start_on": localdate() - timedelta(days=7), "end_on": localdate() + timedelta(days=30),
     }  # fmt: skip
     args.update(kw)
     return svc.campaign_create(**args)
@@ -37,7 +36,7 @@ def campaign(actor: User, region: Region, **kw: Any) -> Campaign:
 
 def visit(actor: User, c: Campaign, h: Household, **kw: Any) -> Visit:
     args: dict[str, Any] = {
-        "actor": actor, "campaign": c, "household": h, "visited_on": TODAY,
+        "actor": actor, "campaign": c, "household": h, "visited_on": localdate(),
         "checks": dict(ALL_SECURE), "income_estimate_fen": 1_200_000, "risk_types": [],
         "note": "",
     }  # fmt: skip
@@ -106,13 +105,13 @@ def test_campaign_create_rules(
     kaiyun_staff: User, kaiyun: Region, regions: dict[str, Region], persona: Callable[[str], User]
 ) -> None:
     with pytest.raises(ApplicationError) as exc:
-        campaign(kaiyun_staff, kaiyun, end_on=TODAY - timedelta(days=8))
+        campaign(kaiyun_staff, kaiyun, end_on=localdate() - timedelta(days=8))
     assert exc.value.code == "end_before_start"
     with pytest.raises(ApplicationError) as exc:
         campaign(kaiyun_staff, kaiyun, title=" ")
     assert exc.value.message == "请填写活动名称"
     with pytest.raises(ApplicationError) as exc:
-        campaign(kaiyun_staff, kaiyun, end_on=TODAY + timedelta(days=400))
+        campaign(kaiyun_staff, kaiyun, end_on=localdate() + timedelta(days=400))
     assert exc.value.message == "排查活动期限至多一年"
     with pytest.raises(PermissionDenied):  # a village cadre cannot campaign over the township
         campaign(persona("九龙村村干部"), kaiyun)
@@ -133,8 +132,16 @@ def test_visit_bad_input_changes_nothing(
         ({"checks": missing}, "checks_missing", "请填写核查项目：饮水安全有保障"),
         ({"checks": {**ALL_SECURE, "car": True}}, "checks_unknown", "核查项目car无效"),
         ({"checks": {**ALL_SECURE, "food": "yes"}}, "checks_invalid", "应为是或否"),
-        ({"visited_on": TODAY - timedelta(days=8)}, "visited_on_range", "走访日期应在排查期间"),
-        ({"visited_on": TODAY + timedelta(days=1)}, "visited_on_future", "不能晚于今天"),
+        (
+            {"visited_on": localdate() - timedelta(days=8)},
+            "visited_on_range",
+            "走访日期应在排查期间",
+        ),
+        (
+            {"visited_on": localdate() + timedelta(days=1)},
+            "visited_on_future",
+            "不能晚于今天",
+        ),
         ({"income_estimate_fen": -1}, "income_estimate", "不小于0"),
         ({"risk_types": ["unknown"]}, "risk_types", "风险类型unknown无效"),
         ({"household": fixture_8["dissolved"][0]}, "visit_household", "已注销"),

@@ -9,7 +9,7 @@ from datetime import timedelta
 from io import BytesIO
 from typing import Any
 
-from django.utils import timezone
+from django.utils.timezone import localdate
 from openpyxl import load_workbook
 
 from cunwu.accounts.models import User
@@ -19,12 +19,10 @@ from cunwu.monitoring.services import campaigns as svc
 from cunwu.monitoring.tests.test_campaigns_services import campaign, visit
 from cunwu.monitoring.tests.test_measures_services import households
 
-TODAY = timezone.localdate()
-
 
 def visit_form(**kw: Any) -> dict[str, Any]:
     data: dict[str, Any] = {f"check_{k}": "on" for k in SECURITY_KEYS}
-    data.update(visited_on=TODAY.isoformat(), income_estimate="9800.5", note="")
+    data.update(visited_on=localdate().isoformat(), income_estimate="9800.5", note="")
     data.update(kw)
     return data
 
@@ -33,17 +31,18 @@ def test_create_assign_visit_and_follow_the_progress(
     client: Any, kaiyun_staff: User, cadre: User, jiulong: Region,
     persona: Callable[[str], User],
 ) -> None:  # fmt: skip
+    today = localdate()
     hs = households(cadre, jiulong, 1, 4)
     client.force_login(kaiyun_staff)
     assert client.get("/monitoring/campaigns/new/").status_code == 200
     r = client.post("/monitoring/campaigns/new/", {
         "region": "430423100000", "kind": "review", "title": "开云镇回头看",
-        "start_on": TODAY.isoformat(), "end_on": (TODAY - timedelta(days=1)).isoformat(),
+        "start_on": today.isoformat(), "end_on": (today - timedelta(days=1)).isoformat(),
     })  # fmt: skip
     assert r.status_code == 200 and "结束日期不能早于开始日期" in r.content.decode()
     r = client.post("/monitoring/campaigns/new/", {
         "region": "430423100000", "kind": "review", "title": "开云镇回头看",
-        "start_on": TODAY.isoformat(), "end_on": (TODAY + timedelta(days=20)).isoformat(),
+        "start_on": today.isoformat(), "end_on": (today + timedelta(days=20)).isoformat(),
     })  # fmt: skip
     c = Campaign.objects.get()
     assert r.status_code == 302 and r["Location"] == f"/monitoring/campaigns/{c.pk}/"
@@ -64,7 +63,7 @@ def test_create_assign_visit_and_follow_the_progress(
     # a missing check is an unmet check (unticked), not an error; a bad amount is refused
     r = client.post(url, visit_form(income_estimate="-3"))
     assert r.status_code == 200 and "不小于0" in r.content.decode()
-    r = client.post(url, visit_form(visited_on=(TODAY + timedelta(days=40)).isoformat()))
+    r = client.post(url, visit_form(visited_on=(today + timedelta(days=40)).isoformat()))
     assert "走访日期应在排查期间" in r.content.decode()
     assert Visit.objects.count() == 0
     data = visit_form(risk_types=["illness"], note="户主住院")

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from django.utils import timezone
+from django.utils.timezone import localdate
 
 from cunwu.accounts.models import User
 from cunwu.core.models import Region
@@ -17,7 +17,6 @@ from cunwu.registry.models import Household
 from cunwu.testing import make_id_number
 
 pytestmark = pytest.mark.django_db
-TODAY = timezone.localdate().isoformat()
 
 
 def test_list_and_detail(api_as: Any, monitored: MonitoredHousehold) -> None:
@@ -44,10 +43,13 @@ def test_scope_and_roles(api_as: Any, monitored: MonitoredHousehold) -> None:
     assert outsider.get("/monitoring/households").json()["count"] == 0
     assert outsider.get(f"/monitoring/households/{monitored.pk}").status_code == 404
     r = outsider.post(f"/monitoring/households/{monitored.pk}/risks",
-                      {"risk_type": "water", "on": TODAY})  # fmt: skip
+                      {"risk_type": "water", "on": localdate().isoformat()})  # fmt: skip
     assert r.status_code == 404
     risk = monitored.risks.get()
-    r = outsider.post(f"/monitoring/risks/{risk.pk}/resolve", {"on": TODAY, "note": "x"})
+    r = outsider.post(
+        f"/monitoring/risks/{risk.pk}/resolve",
+        {"on": localdate().isoformat(), "note": "x"},
+    )
     assert r.status_code == 404
     supervisor = api_as("九龙村监委会委员")
     assert supervisor.get(f"/monitoring/households/{monitored.pk}").status_code == 200
@@ -62,19 +64,28 @@ def test_risks_cadre_plan(
 ) -> None:
     api = api_as("九龙村工作队员")
     url = f"/monitoring/households/{monitored.pk}"
-    r = api.post(f"{url}/risks", {"risk_type": "illness", "on": TODAY})
+    r = api.post(f"{url}/risks", {"risk_type": "illness", "on": localdate().isoformat()})
     assert r.status_code == 400 and r.json()["code"] == "risk_open"
     assert r.json()["field"] == "risk_type"
-    r = api.post(f"{url}/risks", {"risk_type": "ghost", "on": TODAY})
+    r = api.post(f"{url}/risks", {"risk_type": "ghost", "on": localdate().isoformat()})
     assert r.status_code == 422
     r = api.post(f"{url}/risks", {"risk_type": "water", "on": "2026/01/01"})
     assert r.status_code == 422
-    r = api.post(f"{url}/risks", {"risk_type": "water", "note": "井水不达标", "on": TODAY})
+    r = api.post(
+        f"{url}/risks",
+        {"risk_type": "water", "note": "井水不达标", "on": localdate().isoformat()},
+    )
     assert r.status_code == 201 and r.json()["risk_label"] == "饮水安全"
     risk_id = r.json()["id"]
-    r = api.post(f"/monitoring/risks/{risk_id}/resolve", {"on": TODAY, "note": "接通自来水"})
-    assert r.status_code == 200 and r.json()["resolved_on"] == TODAY
-    r = api.post(f"/monitoring/risks/{risk_id}/resolve", {"on": TODAY, "note": "again"})
+    r = api.post(
+        f"/monitoring/risks/{risk_id}/resolve",
+        {"on": localdate().isoformat(), "note": "接通自来水"},
+    )
+    assert r.status_code == 200 and r.json()["resolved_on"] == localdate().isoformat()
+    r = api.post(
+        f"/monitoring/risks/{risk_id}/resolve",
+        {"on": localdate().isoformat(), "note": "again"},
+    )
     assert r.status_code == 400 and r.json()["code"] == "risk_resolved"
     other = persona("另一村的村干部")  # a cadre, but not of this village
     r = api.post(f"{url}/cadre", {"cadre": other.pk})

@@ -10,7 +10,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from django.utils import timezone
+from django.utils.timezone import localdate
 from openpyxl import load_workbook
 
 from cunwu.accounts.models import User
@@ -28,7 +28,6 @@ from cunwu.registry.models import Household
 from cunwu.testing import make_household, make_id_number
 
 pytestmark = pytest.mark.django_db
-TODAY = timezone.localdate()
 
 
 def _many(cadre: User, village: Region, n: int) -> None:
@@ -37,7 +36,7 @@ def _many(cadre: User, village: Region, n: int) -> None:
         m = enter(h, category=Category.MARGINAL, risks=(RiskType.ILLNESS, RiskType.WATER))
         Measure.objects.create(
             monitored=m, village=village, county_code="430423", measure_type="dibao",
-            description="低保", start_on=TODAY,
+            description="低保", start_on=localdate(),
         )  # fmt: skip
 
 
@@ -132,16 +131,18 @@ def test_risk_forms(client: Any, cadre: User, monitored: MonitoredHousehold) -> 
     client.force_login(cadre)
     url = f"/monitoring/households/{monitored.pk}/risks/new/"
     assert client.get(url).status_code == 200
-    r = client.post(url, {"risk_type": "illness", "note": "", "on": TODAY.isoformat()})
+    r = client.post(url, {"risk_type": "illness", "note": "", "on": localdate().isoformat()})
     assert r.status_code == 200 and "已有未消除的“因病”风险" in r.content.decode()
     assert RiskFactor.objects.filter(monitored=monitored).count() == 1
-    r = client.post(url, {"risk_type": "housing", "note": "危房", "on": TODAY.isoformat()})
+    r = client.post(url, {"risk_type": "housing", "note": "危房", "on": localdate().isoformat()})
     assert r.status_code == 302
     risk = RiskFactor.objects.get(monitored=monitored, risk_type="housing")
     resolve = f"/monitoring/risks/{risk.pk}/resolve/"
-    r = client.post(resolve, {"on": (TODAY - timedelta(days=3)).isoformat(), "note": "已改造"})
+    r = client.post(
+        resolve, {"on": (localdate() - timedelta(days=3)).isoformat(), "note": "已改造"}
+    )
     assert "消除日期不能早于发现日期" in r.content.decode()
-    r = client.post(resolve, {"on": TODAY.isoformat(), "note": "已改造"})
+    r = client.post(resolve, {"on": localdate().isoformat(), "note": "已改造"})
     assert r.status_code == 302
     assert RiskFactor.objects.get(pk=risk.pk).resolved_note == "已改造"
 

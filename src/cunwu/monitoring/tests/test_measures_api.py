@@ -8,7 +8,7 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
-from django.utils import timezone
+from django.utils.timezone import localdate
 
 from cunwu.accounts.models import User
 from cunwu.core.models import Region
@@ -16,14 +16,13 @@ from cunwu.monitoring.models import FollowUp, Measure, MonitoredHousehold
 from cunwu.monitoring.tests.conftest import enter
 from cunwu.monitoring.tests.test_measures_services import add, households
 
-TODAY = timezone.localdate()
 BASE = "/monitoring/measures"
 
 
 def body(monitored: MonitoredHousehold, **kw: Any) -> dict[str, Any]:
     data: dict[str, Any] = {
         "monitored": monitored.pk, "measure_type": "medical", "description": "大病医疗救助",
-        "start_on": TODAY.isoformat(), "amount": "3000", "department": "县医保局",
+        "start_on": localdate().isoformat(), "amount": "3000", "department": "县医保局",
     }  # fmt: skip
     data.update(kw)
     return data
@@ -39,13 +38,16 @@ def test_add_detail_end_follow_up(
     assert out["amount_fen"] == 300_000 and out["active"] and out["head_name"] == "张三"
     assert out["measure_type_label"] == "医疗保险和医疗救助" and out["follow_ups"] == []
     pk = out["id"]
-    r = api.post(f"{BASE}/{pk}/follow-ups", {"visited_on": TODAY.isoformat(), "in_place": True})
+    r = api.post(
+        f"{BASE}/{pk}/follow-ups",
+        {"visited_on": localdate().isoformat(), "in_place": True},
+    )
     assert r.status_code == 201 and r.json()["in_place"] is True
     assert len(api.get(f"{BASE}/{pk}/follow-ups").json()) == 1
-    assert api.get(f"{BASE}/{pk}").json()["last_follow_up"] == TODAY.isoformat()
-    r = api.post(f"{BASE}/{pk}/end", {"end_on": TODAY.isoformat(), "note": "已报销"})
-    assert r.status_code == 200 and r.json()["end_on"] == TODAY.isoformat()
-    r = api.post(f"{BASE}/{pk}/end", {"end_on": TODAY.isoformat(), "note": "再次"})
+    assert api.get(f"{BASE}/{pk}").json()["last_follow_up"] == localdate().isoformat()
+    r = api.post(f"{BASE}/{pk}/end", {"end_on": localdate().isoformat(), "note": "已报销"})
+    assert r.status_code == 200 and r.json()["end_on"] == localdate().isoformat()
+    r = api.post(f"{BASE}/{pk}/end", {"end_on": localdate().isoformat(), "note": "再次"})
     assert r.status_code == 400 and r.json()["code"] == "measure_ended"
     listed = api.get(BASE, monitored=monitored.pk).json()
     assert listed["count"] == 1 and listed["items"][0]["id"] == pk
@@ -54,9 +56,10 @@ def test_add_detail_end_follow_up(
 def test_bad_input_is_4xx_and_changes_nothing(
     api_as: Callable[[str], Any], monitored: MonitoredHousehold
 ) -> None:
+    today = localdate()
     api = api_as("九龙村村干部")
     cases = [
-        (body(monitored, end_on=str(TODAY - timedelta(days=1))), 400, "结束日期不能早于开始日期"),
+        (body(monitored, end_on=str(today - timedelta(days=1))), 400, "结束日期不能早于开始日期"),
         (body(monitored, amount="-1"), 400, "金额不能为负数"),
         (body(monitored, amount="1.234"), 400, None),
         (body(monitored, measure_type="bogus"), 422, None),
@@ -79,7 +82,7 @@ def test_scope(api_as: Callable[[str], Any], cadre: User, monitored: MonitoredHo
     outsider = api_as("另一村的村干部")
     assert outsider.get(f"{BASE}/{m.pk}").status_code == 404
     assert outsider.post(BASE, body(monitored)).status_code == 404
-    assert outsider.post(f"{BASE}/{m.pk}/end", {"end_on": TODAY.isoformat(), "note": "x"}
+    assert outsider.post(f"{BASE}/{m.pk}/end", {"end_on": localdate().isoformat(), "note": "x"}
                          ).status_code == 404  # fmt: skip
     assert outsider.get(BASE).json()["count"] == 0
     assert outsider.get(f"{BASE}/gaps").json()["total"]["at_risk"] == 0
@@ -87,7 +90,7 @@ def test_scope(api_as: Callable[[str], Any], cadre: User, monitored: MonitoredHo
     assert supervisor.get(f"{BASE}/{m.pk}").status_code == 200
     r = supervisor.post(BASE, body(monitored))
     assert r.status_code == 403 and r.json()["code"] == "forbidden"
-    follow = {"visited_on": TODAY.isoformat(), "in_place": True}
+    follow = {"visited_on": localdate().isoformat(), "in_place": True}
     assert supervisor.post(f"{BASE}/{m.pk}/follow-ups", follow).status_code == 403
     assert Measure.objects.count() == 1 and not FollowUp.objects.exists()
 
@@ -99,7 +102,7 @@ def test_gaps_and_overdue(
     bali = Region.objects.get(code="430423100227")
     hs = [enter(h) for h in households(cadre, jiulong, 1, 3)]
     enter(households(persona("八里村村干部"), bali, 101, 1)[0])
-    add(cadre, hs[0], start_on=TODAY - timedelta(days=120))
+    add(cadre, hs[0], start_on=localdate() - timedelta(days=120))
     api = api_as("开云镇干部")
     with django_assert_max_num_queries(12):
         out = api.get(f"{BASE}/gaps").json()
@@ -138,14 +141,14 @@ def test_lists_cost_the_same_for_more_rows(
     monitored = [enter(h) for h in hs]
     c = campaign(cadre, jiulong)
     for m in monitored[:3]:
-        add(cadre, m, start_on=TODAY - timedelta(days=100))
+        add(cadre, m, start_on=localdate() - timedelta(days=100))
     for h in hs[:3]:
         visit(cadre, c, h)
     api.get(BASE)  # the token's first use writes once
     few = [_count(api, BASE), _count(api, f"{BASE}/gaps"), _count(api, f"{BASE}/overdue"),
            _count(api, f"/monitoring/campaigns/{c.pk}/visits")]  # fmt: skip
     for m in monitored[3:]:
-        add(cadre, m, start_on=TODAY - timedelta(days=100))
+        add(cadre, m, start_on=localdate() - timedelta(days=100))
     for h in hs[3:]:
         visit(cadre, c, h)
     many = [_count(api, BASE), _count(api, f"{BASE}/gaps"), _count(api, f"{BASE}/overdue"),

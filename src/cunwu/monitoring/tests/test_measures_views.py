@@ -8,7 +8,7 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
-from django.utils import timezone
+from django.utils.timezone import localdate
 
 from cunwu.accounts.models import User
 from cunwu.core.models import Region
@@ -16,19 +16,18 @@ from cunwu.monitoring.models import FollowUp, Measure, MonitoredHousehold
 from cunwu.monitoring.tests.conftest import enter
 from cunwu.monitoring.tests.test_measures_services import add, households
 
-TODAY = timezone.localdate()
-
 
 def test_household_measures_add_end_follow_up(
     client: Any, cadre: User, monitored: MonitoredHousehold
 ) -> None:
+    today = localdate()
     client.force_login(cadre)
     base = f"/monitoring/monitored/{monitored.pk}/measures/"
     page = client.get(base).content.decode()
     assert "帮扶措施未落实" in page and "登记帮扶措施" in page and "张三" in page
     r = client.post(base + "new/", {
         "measure_type": "workshop", "description": "村扶贫车间就业", "department": "九龙村",
-        "amount": "800.5", "start_on": TODAY.isoformat(), "end_on": "",
+        "amount": "800.5", "start_on": today.isoformat(), "end_on": "",
     })  # fmt: skip
     assert r.status_code == 302
     m = Measure.objects.get()
@@ -37,21 +36,21 @@ def test_household_measures_add_end_follow_up(
     assert "村扶贫车间就业" in page and "实施中" in page and "800.50" in page
     assert "帮扶措施未落实" not in page
     r = client.post(f"/monitoring/measures/{m.pk}/follow-ups/new/",
-                    {"visited_on": TODAY.isoformat(), "in_place": "0", "note": ""})  # fmt: skip
+                    {"visited_on": today.isoformat(), "in_place": "0", "note": ""})  # fmt: skip
     assert r.status_code == 200 and "请填写回访情况" in r.content.decode()
-    data = {"visited_on": TODAY.isoformat(), "in_place": "0", "note": "车间停工"}
+    data = {"visited_on": today.isoformat(), "in_place": "0", "note": "车间停工"}
     r = client.post(f"/monitoring/measures/{m.pk}/follow-ups/new/", data)
     assert r.status_code == 302 and FollowUp.objects.get().in_place is False
     r = client.post(
         f"/monitoring/measures/{m.pk}/end/",
-        {"end_on": (TODAY - timedelta(days=1)).isoformat(), "note": "车间停工"},
+        {"end_on": (today - timedelta(days=1)).isoformat(), "note": "车间停工"},
     )
     assert r.status_code == 200 and "结束日期不能早于措施开始日期" in r.content.decode()
     r = client.post(f"/monitoring/measures/{m.pk}/end/",
-                    {"end_on": TODAY.isoformat(), "note": "车间停工"})  # fmt: skip
+                    {"end_on": today.isoformat(), "note": "车间停工"})  # fmt: skip
     assert r.status_code == 302
     m.refresh_from_db()
-    assert m.end_on == TODAY
+    assert m.end_on == today
     assert "未落实" in client.get(base).content.decode()
 
 
@@ -61,14 +60,14 @@ def test_bad_measure_form_shows_chinese_error(
     client.force_login(cadre)
     url = f"/monitoring/monitored/{monitored.pk}/measures/new/"
     r = client.post(url, {"measure_type": "dibao", "description": "低保", "amount": "-5",
-                          "start_on": TODAY.isoformat()})  # fmt: skip
+                          "start_on": localdate().isoformat()})  # fmt: skip
     assert r.status_code == 200 and "金额不能为负数" in r.content.decode()
     r = client.post(url, {"measure_type": "dibao", "description": "低保", "amount": "abc",
-                          "start_on": TODAY.isoformat()})  # fmt: skip
+                          "start_on": localdate().isoformat()})  # fmt: skip
     assert r.status_code == 200
     r = client.post(url, {"measure_type": "dibao", "description": "低保",
-                          "start_on": TODAY.isoformat(),
-                          "end_on": (TODAY - timedelta(days=3)).isoformat()})  # fmt: skip
+                          "start_on": localdate().isoformat(),
+                          "end_on": (localdate() - timedelta(days=3)).isoformat()})  # fmt: skip
     assert "结束日期不能早于开始日期" in r.content.decode()
     assert Measure.objects.count() == 0
 
@@ -77,12 +76,13 @@ def test_scope_on_pages(
     client: Any, cadre: User, monitored: MonitoredHousehold, outsider: User,
     persona: Callable[[str], User],
 ) -> None:  # fmt: skip
+    today = localdate()
     m = add(cadre, monitored)
     client.force_login(outsider)
     assert client.get(f"/monitoring/monitored/{monitored.pk}/measures/").status_code == 404
     assert client.get(f"/monitoring/measures/{m.pk}/end/").status_code == 404
     assert client.post(f"/monitoring/measures/{m.pk}/end/",
-                       {"end_on": TODAY.isoformat(), "note": "x"}).status_code == 404  # fmt: skip
+                       {"end_on": today.isoformat(), "note": "x"}).status_code == 404  # fmt: skip
     assert "推荐到县城工业园务工" not in client.get("/monitoring/measures/").content.decode()
     supervisor = persona("九龙村监委会委员")
     client.force_login(supervisor)
@@ -90,11 +90,11 @@ def test_scope_on_pages(
     assert "推荐到县城工业园务工" in page and "登记帮扶措施" not in page
     assert client.get(f"/monitoring/monitored/{monitored.pk}/measures/new/").status_code == 403
     assert client.post(f"/monitoring/measures/{m.pk}/end/",
-                       {"end_on": TODAY.isoformat(), "note": "x"}).status_code == 403  # fmt: skip
+                       {"end_on": today.isoformat(), "note": "x"}).status_code == 403  # fmt: skip
     assert (
         client.post(
             f"/monitoring/measures/{m.pk}/follow-ups/new/",
-            {"visited_on": TODAY.isoformat(), "in_place": "1"},
+            {"visited_on": today.isoformat(), "in_place": "1"},
         ).status_code
         == 403
     )
@@ -112,7 +112,7 @@ def test_list_filters_export_and_query_count(
     for i, h in enumerate(hs):
         add(cadre, h, measure_type="dibao" if i % 2 else "industry", description=f"措施{i}",
             department="县民政局" if i % 2 else "县农业农村局",
-            end_on=TODAY - timedelta(days=1) if i == 0 else None)  # fmt: skip
+            end_on=localdate() - timedelta(days=1) if i == 0 else None)  # fmt: skip
     client.force_login(cadre)
     with django_assert_max_num_queries(12):
         page = client.get("/monitoring/measures/").content.decode()

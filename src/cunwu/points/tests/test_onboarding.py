@@ -32,7 +32,7 @@ from cunwu.points.models import (
     VersionStatus,
 )
 from cunwu.registry.models import Household
-from cunwu.testing import JIULONG, KAIYUN, business_events
+from cunwu.testing import JIULONG, KAIYUN, FromToday, business_events, dated
 
 from .support import another_household, client_for
 
@@ -141,7 +141,7 @@ def test_backfill_page_makes_the_version_effective_from_its_recorded_date(
         ({"votes_for": "16"}, "实到不超过应到，赞成不超过实到"),
         ({"disclosed_from": "2025-11-30"}, "日期应依次为：表决日期、公示开始、公示截止、施行日期"),
         ({"effective_from": "2025-12-10"}, "日期应依次为"),
-        ({"effective_from": (date.today() + timedelta(days=2)).isoformat()}, "不晚于今天"),
+        ({"effective_from": FromToday(2)}, "不晚于今天"),
         ({"disclosed_until": "2025-12-08"}, "公示期不少于5天"),
         ({"members_total": "0"}, "确保该值大于或等于1"),
         ({"resolution_date": "2025-13-01"}, "输入一个有效的日期"),
@@ -154,7 +154,7 @@ def test_backfill_bad_input_shows_the_chinese_error_and_changes_nothing(
     message: str,
 ) -> None:
     url = reverse("points:version_record_adopted", args=[draft_version.pk])
-    response = as_("九龙村村干部").post(url, {**GOOD_BACKFILL, **change})
+    response = as_("九龙村村干部").post(url, {**GOOD_BACKFILL, **dated(change)})
     assert response.status_code == 200
     assert message in page_text(response)
     draft_version.refresh_from_db()
@@ -294,13 +294,13 @@ def test_statement_offers_the_opening_form_until_the_household_has_rows(
         ({"cumulative": "0", "available": "0"}, "期初累计积分为0时无需结转"),
         ({"cumulative": "-1", "available": "0"}, "确保该值大于或等于0"),
         ({"cumulative": "1.5", "available": "0"}, "输入整数"),
-        ({"as_of": (date.today() + timedelta(days=1)).isoformat()}, "结转日期不能晚于今天"),
+        ({"as_of": FromToday(1)}, "结转日期不能晚于今天"),
     ],
 )
 def test_opening_form_bad_input_shows_the_chinese_error_and_books_nothing(
     as_: Callable[[str], Client], household: Household, data: dict[str, str], message: str
 ) -> None:
-    form = {"cumulative": "120", "available": "45", "as_of": AS_OF.isoformat(), **data}
+    form = {"cumulative": "120", "available": "45", "as_of": AS_OF.isoformat(), **dated(data)}
     response = as_("九龙村村干部").post(
         reverse("points:household_opening", args=[household.pk]), form
     )

@@ -35,7 +35,7 @@ from cunwu.points.models import (
 )
 from cunwu.points.services import ItemData
 from cunwu.registry.models import Household, Person
-from cunwu.testing import JIULONG, business_events, make_household, race
+from cunwu.testing import JIULONG, FromToday, business_events, dated, make_household, race
 
 from .conftest import IN_FORCE_FROM, ITEMS, adopt_and_close
 
@@ -278,7 +278,7 @@ def test_a_villager_declares_for_their_own_household_only(
         ("B01", {"points": 6}, "points_bounds"),
         ("B01", {"points": -1}, "points_bounds"),
         ("A01", {"on": date(2025, 12, 31)}, "no_rulebook"),
-        ("A01", {"on": timezone.localdate() + timedelta(days=1)}, "date_future"),
+        ("A01", {"on": FromToday(1)}, "date_future"),
         ("A01", {"description": "长" * 301}, "description_long"),
     ],
 )
@@ -290,7 +290,7 @@ def test_bad_proposals_are_refused_and_change_nothing(
     kwargs: dict[str, object],
     error: str,
 ) -> None:
-    kwargs = {"on": ON, **kwargs}
+    kwargs = {"on": ON, **dated(kwargs)}
     before = business_events().count()
     propose = lambda: services.event_propose(  # noqa: E731
         actor=staff,

@@ -11,7 +11,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
+from django.utils.timezone import localdate
 
 from cunwu.accounts.models import User
 from cunwu.core.models import AuditEvent, Region, VillageGroup
@@ -25,8 +25,6 @@ from cunwu.registry.models import (
 )
 from cunwu.registry.services import PersonData, person_add, person_id_number, person_update
 from cunwu.testing import BALI, JIULONG, YANJIANG, business_events, make_household, make_id_number
-
-YESTERDAY = timezone.localdate() - timedelta(days=1)
 
 
 def _login(client: Client, user: User) -> Client:
@@ -186,7 +184,11 @@ def test_edit_post_by_supervisor_is_403_and_changes_nothing(
     before = _counts()
     response = client.post(
         reverse("registry:income_set", args=[household.pk]),
-        {"year": YESTERDAY.year - 1, "category": "wages", "amount": "100"},
+        {
+            "year": (localdate() - timedelta(days=1)).year - 1,
+            "category": "wages",
+            "amount": "100",
+        },
     )
     assert response.status_code == 403
     assert _counts() == before
@@ -200,7 +202,7 @@ def test_edit_post_by_another_village_is_404_and_changes_nothing(
     before = _counts()
     response = client.post(
         reverse("registry:person_leave", args=[son.pk]),
-        {"kind": "death", "date": YESTERDAY.isoformat()},
+        {"kind": "death", "date": (localdate() - timedelta(days=1)).isoformat()},
     )
     assert response.status_code == 404
     assert _counts() == before
@@ -276,7 +278,12 @@ def test_filters_by_village_group_tag_and_status(
     gone = make_household(township, jiulong, "0003", "孤三")
     from cunwu.registry.services import person_leave
 
-    person_leave(actor=township, person=gone.members.get(), kind="death", when=YESTERDAY)
+    person_leave(
+        actor=township,
+        person=gone.members.get(),
+        kind="death",
+        when=(localdate() - timedelta(days=1)),
+    )
     _login(client, township)
     url = reverse("registry:household_list")
 
@@ -304,7 +311,12 @@ def test_dissolved_household_lists_its_former_head(
     gone = make_household(staff, jiulong, "0003", "孤三")
     from cunwu.registry.services import person_leave
 
-    person_leave(actor=staff, person=gone.members.get(), kind="death", when=YESTERDAY)
+    person_leave(
+        actor=staff,
+        person=gone.members.get(),
+        kind="death",
+        when=(localdate() - timedelta(days=1)),
+    )
     _login(client, staff)
     response = client.get(reverse("registry:household_list"), {"status": "dissolved"})
     row = response.context["page"].object_list[0]
@@ -425,7 +437,7 @@ def test_list_query_count_does_not_grow_with_rows(
 def test_detail_shows_facts_members_incomes_events_and_history(
     client: Client, staff: User, household: Household
 ) -> None:
-    year = timezone.localdate().year - 1
+    year = localdate().year - 1
     _login(client, staff)
     for category, amount in [
         ("wages", "30000"),
@@ -459,9 +471,7 @@ def test_detail_life_events_are_newest_first(
     from cunwu.registry.services import person_leave
 
     # same day as the registrations: the later record comes first
-    person_leave(
-        actor=staff, person=son, kind="move_out", when=timezone.localdate(), note="外出定居"
-    )
+    person_leave(actor=staff, person=son, kind="move_out", when=localdate(), note="外出定居")
     _login(client, staff)
     events = list(
         client.get(reverse("registry:household_detail", args=[household.pk])).context["life_events"]
@@ -632,19 +642,19 @@ def test_add_a_newborn_without_id_but_with_reason(
         reverse("registry:person_add", args=[household.pk]),
         {
             "kind": "birth",
-            "date": YESTERDAY.isoformat(),
+            "date": (localdate() - timedelta(days=1)).isoformat(),
             "name": "张小宝",
             "relation": "孙子",
             "id_pending_reason": "新生儿未落户",
             "gender": "男",
-            "birth_date": YESTERDAY.isoformat(),
+            "birth_date": (localdate() - timedelta(days=1)).isoformat(),
         },
     )
     assert response.status_code == 302
     baby = household.members.get(name="张小宝")
     assert (baby.id_pending_reason, baby.birth_date, baby.gender) == (
         "新生儿未落户",
-        YESTERDAY,
+        (localdate() - timedelta(days=1)),
         "男",
     )
     assert LifeEvent.objects.filter(person=baby).get().kind == "birth"
@@ -709,7 +719,11 @@ def test_leave_by_death(client: Client, staff: User, household: Household) -> No
     _login(client, staff)
     response = client.post(
         reverse("registry:person_leave", args=[son.pk]),
-        {"kind": "death", "date": YESTERDAY.isoformat(), "note": "病故"},
+        {
+            "kind": "death",
+            "date": (localdate() - timedelta(days=1)).isoformat(),
+            "note": "病故",
+        },
     )
     assert response.status_code == 302
     son.refresh_from_db()
@@ -724,7 +738,12 @@ def test_transfer_by_household_number(
     _login(client, staff)
     response = client.post(
         reverse("registry:person_transfer", args=[son.pk]),
-        {"village": JIULONG, "number": "0002", "relation": "女婿", "date": YESTERDAY.isoformat()},
+        {
+            "village": JIULONG,
+            "number": "0002",
+            "relation": "女婿",
+            "date": (localdate() - timedelta(days=1)).isoformat(),
+        },
     )
     assert response.status_code == 302
     assert response["Location"] == reverse("registry:household_detail", args=[other.pk])
@@ -742,7 +761,7 @@ def test_split_by_form(client: Client, staff: User, household: Household) -> Non
             "new_head": son.pk,
             f"relation_{wife.pk}": "母亲",
             "number": "0001-1",
-            "date": YESTERDAY.isoformat(),
+            "date": (localdate() - timedelta(days=1)).isoformat(),
         },
     )
     assert response.status_code == 302
@@ -761,7 +780,7 @@ def test_merge_by_form(client: Client, staff: User, household: Household, jiulon
             "village": JIULONG,
             "number": "0001",
             f"relation_{head.pk}": "其他",
-            "date": YESTERDAY.isoformat(),
+            "date": (localdate() - timedelta(days=1)).isoformat(),
         },
     )
     assert response.status_code == 302
@@ -772,7 +791,7 @@ def test_merge_by_form(client: Client, staff: User, household: Household, jiulon
 
 def test_income_by_form_in_yuan(client: Client, staff: User, household: Household) -> None:
     _login(client, staff)
-    year = timezone.localdate().year - 1
+    year = localdate().year - 1
     response = client.post(
         reverse("registry:income_set", args=[household.pk]),
         {"year": year, "category": "transfer", "amount": "１,234.5", "note": "低保金"},
@@ -796,7 +815,7 @@ def _bad_posts(household: Household) -> list[tuple[str, dict[str, Any], str]]:
     good = make_id_number(90)
     bad_check = good[:17] + ("0" if good[17] != "0" else "1")
     detail = [household.pk]
-    year = timezone.localdate().year - 1
+    year = localdate().year - 1
     return [
         (
             reverse("registry:household_create"),
@@ -830,14 +849,19 @@ def _bad_posts(household: Household) -> list[tuple[str, dict[str, Any], str]]:
         ),
         (
             reverse("registry:person_add", args=detail),
-            {"kind": "birth", "date": YESTERDAY.isoformat(), "name": "张小宝", "relation": "孙子"},
+            {
+                "kind": "birth",
+                "date": (localdate() - timedelta(days=1)).isoformat(),
+                "name": "张小宝",
+                "relation": "孙子",
+            },
             "请填写暂无号码的原因",
         ),
         (
             reverse("registry:person_add", args=detail),
             {
                 "kind": "registered",
-                "date": YESTERDAY.isoformat(),
+                "date": (localdate() - timedelta(days=1)).isoformat(),
                 "name": "张四",
                 "relation": "户主",
                 "id_number": good,
@@ -848,7 +872,7 @@ def _bad_posts(household: Household) -> list[tuple[str, dict[str, Any], str]]:
             reverse("registry:person_add", args=detail),
             {
                 "kind": "registered",
-                "date": YESTERDAY.isoformat(),
+                "date": (localdate() - timedelta(days=1)).isoformat(),
                 "name": "",
                 "relation": "子",
                 "id_number": good,
@@ -867,12 +891,12 @@ def _bad_posts(household: Household) -> list[tuple[str, dict[str, Any], str]]:
         ),
         (
             reverse("registry:person_leave", args=[head.pk]),
-            {"kind": "death", "date": YESTERDAY.isoformat()},
+            {"kind": "death", "date": (localdate() - timedelta(days=1)).isoformat()},
             "户主变动前请先为本户指定新户主",
         ),
         (
             reverse("registry:person_leave", args=[son.pk]),
-            {"kind": "death", "date": (timezone.localdate() + timedelta(days=3)).isoformat()},
+            {"kind": "death", "date": (localdate() + timedelta(days=3)).isoformat()},
             "日期不能晚于今天",
         ),
         (
@@ -882,17 +906,32 @@ def _bad_posts(household: Household) -> list[tuple[str, dict[str, Any], str]]:
         ),
         (
             reverse("registry:person_transfer", args=[son.pk]),
-            {"village": JIULONG, "number": "9999", "relation": "子", "date": YESTERDAY.isoformat()},
+            {
+                "village": JIULONG,
+                "number": "9999",
+                "relation": "子",
+                "date": (localdate() - timedelta(days=1)).isoformat(),
+            },
             "未找到户编号为9999的户",
         ),
         (
             reverse("registry:person_transfer", args=[son.pk]),
-            {"village": JIULONG, "number": "0001", "relation": "子", "date": YESTERDAY.isoformat()},
+            {
+                "village": JIULONG,
+                "number": "0001",
+                "relation": "子",
+                "date": (localdate() - timedelta(days=1)).isoformat(),
+            },
             "已在该户中",
         ),
         (
             reverse("registry:household_split", args=detail),
-            {"members": [son.pk], "new_head": "", "number": "0002", "date": YESTERDAY.isoformat()},
+            {
+                "members": [son.pk],
+                "new_head": "",
+                "number": "0002",
+                "date": (localdate() - timedelta(days=1)).isoformat(),
+            },
             "这个字段是必填项",
         ),
         (
@@ -901,7 +940,7 @@ def _bad_posts(household: Household) -> list[tuple[str, dict[str, Any], str]]:
                 "members": [son.pk],
                 "new_head": son.pk,
                 "number": "0001",
-                "date": YESTERDAY.isoformat(),
+                "date": (localdate() - timedelta(days=1)).isoformat(),
             },
             "户编号0001在本村已存在",
         ),
@@ -911,7 +950,7 @@ def _bad_posts(household: Household) -> list[tuple[str, dict[str, Any], str]]:
                 "members": [son.pk, household.members.get(name="李四").pk],
                 "new_head": son.pk,
                 "number": "0002",
-                "date": YESTERDAY.isoformat(),
+                "date": (localdate() - timedelta(days=1)).isoformat(),
             },
             "请选择李四与新户主的关系",
         ),
@@ -923,7 +962,7 @@ def _bad_posts(household: Household) -> list[tuple[str, dict[str, Any], str]]:
                 f"relation_{head.pk}": "其他",
                 f"relation_{son.pk}": "其他",
                 f"relation_{household.members.get(name='李四').pk}": "其他",
-                "date": YESTERDAY.isoformat(),
+                "date": (localdate() - timedelta(days=1)).isoformat(),
             },
             "不能与自身合户",
         ),
@@ -974,12 +1013,21 @@ def test_editing_a_dissolved_household_is_refused_with_message(
     gone = make_household(staff, jiulong, "0003", "孤三")
     from cunwu.registry.services import person_leave
 
-    person_leave(actor=staff, person=gone.members.get(), kind="death", when=YESTERDAY)
+    person_leave(
+        actor=staff,
+        person=gone.members.get(),
+        kind="death",
+        when=(localdate() - timedelta(days=1)),
+    )
     _login(client, staff)
     before = _counts()
     response = client.post(
         reverse("registry:income_set", args=[gone.pk]),
-        {"year": YESTERDAY.year - 1, "category": "wages", "amount": "100"},
+        {
+            "year": (localdate() - timedelta(days=1)).year - 1,
+            "category": "wages",
+            "amount": "100",
+        },
     )
     assert response.status_code == 200
     assert "户0003已注销，不能再修改" in _page(response)
@@ -1001,7 +1049,12 @@ def test_transfer_to_a_household_outside_edit_scope_is_not_found(
     before = _counts()
     response = client.post(
         reverse("registry:person_transfer", args=[son.pk]),
-        {"village": BALI, "number": "0009", "relation": "子", "date": YESTERDAY.isoformat()},
+        {
+            "village": BALI,
+            "number": "0009",
+            "relation": "子",
+            "date": (localdate() - timedelta(days=1)).isoformat(),
+        },
     )
     assert response.status_code == 200
     assert "选择一个有效的选项" in _page(response)

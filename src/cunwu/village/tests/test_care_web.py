@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone
+from django.utils.timezone import localdate
 
 from cunwu.accounts.models import User
 from cunwu.registry.models import Household, Person
@@ -18,7 +18,6 @@ from cunwu.village.models import CareRecord, CareVisit
 from .fixtures_honours import *  # noqa: F403
 
 pytestmark = pytest.mark.django_db
-TODAY = timezone.localdate()
 
 
 def login(persona: Callable[[str], User], name: str) -> Client:
@@ -35,7 +34,7 @@ def test_pages(persona: Callable[[str], User], household: Household) -> None:
     base = {
         "person": p.pk,
         "group": "disabled",
-        "since": (TODAY - timedelta(days=70)).isoformat(),
+        "since": (localdate() - timedelta(days=70)).isoformat(),
         "carer_name": "刘医生",
         "carer_phone": "123",
     }
@@ -51,11 +50,15 @@ def test_pages(persona: Callable[[str], User], household: Household) -> None:
     r = c.get(reverse("village:care_list") + "?format=xlsx")
     assert r.status_code == 200 and "spreadsheet" in r["Content-Type"]
     r = c.post(reverse("village:care_visit_create", args=[rec.pk]),
-               {"visited_on": TODAY.isoformat(), "needs": "", "help_given": ""})  # fmt: skip
+               {"visited_on": localdate().isoformat(), "needs": "", "help_given": ""})  # fmt: skip
     assert r.status_code == 200 and "请填写发现的需求或提供的帮助" in r.content.decode()
     r = c.post(
         reverse("village:care_visit_create", args=[rec.pk]),
-        {"visited_on": TODAY.isoformat(), "needs": "轮椅坏了", "help_given": "联系残联"},
+        {
+            "visited_on": localdate().isoformat(),
+            "needs": "轮椅坏了",
+            "help_given": "联系残联",
+        },
     )
     assert r.status_code == 302 and CareVisit.objects.count() == 1
     assert (
@@ -63,29 +66,29 @@ def test_pages(persona: Callable[[str], User], household: Household) -> None:
         in c.get(reverse("village:care_list") + "?overdue=1").content.decode()
     )
     r = c.post(reverse("village:care_end", args=[rec.pk]),
-               {"ended_on": TODAY.isoformat(), "reason": "去世"})  # fmt: skip
+               {"ended_on": localdate().isoformat(), "reason": "去世"})  # fmt: skip
     assert r.status_code == 302
     rec.refresh_from_db()
-    assert rec.ended_on == TODAY
+    assert rec.ended_on == localdate()
 
 
 def test_pages_scope(persona: Callable[[str], User], household: Household) -> None:
     from cunwu.village.services.care import care_add
 
     p = Person.objects.get(household=household, name="张小明")
-    rec = care_add(actor=persona("九龙村村干部"), person=p, group="child", since=TODAY,
+    rec = care_add(actor=persona("九龙村村干部"), person=p, group="child", since=localdate(),
                    carer_name="刘老师")  # fmt: skip
     other = login(persona, "另一村的村干部")
     assert other.get(reverse("village:care_detail", args=[rec.pk])).status_code == 404
     assert (
         other.post(
             reverse("village:care_end", args=[rec.pk]),
-            {"ended_on": TODAY.isoformat(), "reason": "x"},
+            {"ended_on": localdate().isoformat(), "reason": "x"},
         ).status_code
         == 404
     )
     r = other.post(reverse("village:care_create"),
-                   {"person": p.pk, "group": "elder", "since": TODAY.isoformat(),
+                   {"person": p.pk, "group": "elder", "since": localdate().isoformat(),
                     "carer_name": "x"})  # fmt: skip
     assert r.status_code == 200 and "没有这个人员" in r.content.decode()
     assert login(persona, "九龙村监委会委员").get(reverse("village:care_list")).status_code == 403
@@ -99,30 +102,35 @@ def test_pages_scope(persona: Callable[[str], User], household: Household) -> No
 def test_api(
     api: Callable[[str], Any], persona: Callable[[str], User], household: Household
 ) -> None:
+    today = localdate()
     p = Person.objects.get(household=household, name="张小明")
     a = api("九龙村工作队员")
     team = persona("九龙村工作队员")
     r = a.post("/village/care", {"person": p.pk, "group": "child",
-                                 "since": (TODAY - timedelta(days=31)).isoformat(),
+                                 "since": (today - timedelta(days=31)).isoformat(),
                                  "carer_user": team.pk})  # fmt: skip
     assert r.status_code == 201, r.content
     pk = r.json()["id"]
-    assert r.json()["due_on"] == (TODAY - timedelta(days=1)).isoformat()
+    assert r.json()["due_on"] == (today - timedelta(days=1)).isoformat()
     od = a.get("/village/care/overdue").json()
     assert od["count"] == 1 and od["items"][0]["days_late"] == 1
     assert a.get("/village/care/overdue", carer=team.pk + 1000).json()["count"] == 0
-    r = a.post(f"/village/care/{pk}/visits", {"visited_on": (TODAY + timedelta(days=1)).isoformat(),
+    r = a.post(f"/village/care/{pk}/visits", {"visited_on": (today + timedelta(days=1)).isoformat(),
                                                "needs": "x"})  # fmt: skip
     assert r.status_code == 400 and r.json()["code"] == "visit_future"
     r = a.post(
-        f"/village/care/{pk}/visits", {"visited_on": TODAY.isoformat(), "help_given": "辅导作业"}
+        f"/village/care/{pk}/visits",
+        {"visited_on": today.isoformat(), "help_given": "辅导作业"},
     )
     assert r.status_code == 201
     assert a.get("/village/care/overdue").json()["count"] == 0
     assert len(a.get(f"/village/care/{pk}/visits").json()) == 1
     r = a.post(f"/village/care/{pk}/carer", {"carer_name": "张老师", "carer_phone": "13912345678"})
     assert r.json()["carer"] == "张老师 139****5678"
-    r = a.post(f"/village/care/{pk}/end", {"ended_on": TODAY.isoformat(), "reason": "年满18岁"})
+    r = a.post(
+        f"/village/care/{pk}/end",
+        {"ended_on": today.isoformat(), "reason": "年满18岁"},
+    )
     assert r.json()["end_reason"] == "年满18岁"
     assert a.get("/village/care").json()["count"] == 0
     assert a.get("/village/care", status="all").json()["count"] == 1
@@ -131,7 +139,12 @@ def test_api(
     assert (
         other.post(
             "/village/care",
-            {"person": p.pk, "group": "elder", "since": TODAY.isoformat(), "carer_name": "x"},
+            {
+                "person": p.pk,
+                "group": "elder",
+                "since": today.isoformat(),
+                "carer_name": "x",
+            },
         ).status_code
         == 404
     )
@@ -161,7 +174,7 @@ def test_carer_changed_to_a_cadre_or_a_named_person(
     cadre, team = persona("九龙村村干部"), persona("九龙村工作队员")
     township, outsider = persona("开云镇干部"), persona("另一村的村干部")
     p = Person.objects.get(household=household, name="张小明")
-    rec = care_add(actor=cadre, person=p, group="child", since=TODAY, carer_name="刘老师")
+    rec = care_add(actor=cadre, person=p, group="child", since=localdate(), carer_name="刘老师")
     c = login(persona, "九龙村村干部")
     url = reverse("village:care_carer", args=[rec.pk])
     choices = c.get(url).context["form"].fields["carer_user"].queryset

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, datetime, timedelta
+from datetime import datetime
 from unittest import mock
 from zoneinfo import ZoneInfo
 
@@ -23,6 +23,8 @@ from cunwu.testing import (
     JIULONG,
     KAIYUN,
     YANJIANG,
+    FromToday,
+    dated,
     make_household,
     make_id_number,
     make_user,
@@ -146,8 +148,8 @@ def test_audit_list_shows_time_in_chinese(
         ({"action": "accounts."}, {HENGSHAN}),
         ({"action": "accounts.assignment_grant"}, {HENGSHAN}),
         ({"who": "八里村村干部"}, {BALI}),
-        ({"date_from": (date.today() + timedelta(days=2)).isoformat()}, set()),
-        ({"date_to": (date.today() - timedelta(days=2)).isoformat()}, set()),
+        ({"date_from": FromToday(2)}, set()),
+        ({"date_to": FromToday(-2)}, set()),
     ],
 )
 def test_audit_list_filters(
@@ -157,7 +159,7 @@ def test_audit_list_filters(
     query: dict[str, str],
     chains: set[str],
 ) -> None:
-    response = _as(client, persona("衡山县管理员")).get("/audit/", query)
+    response = _as(client, persona("衡山县管理员")).get("/audit/", dated(query))
     assert response.status_code == 200
     assert _chains(response) == chains
 
