@@ -13,6 +13,7 @@ from datetime import date, timedelta
 
 from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 
 from cunwu.accounts.models import Role, RoleAssignment, User
 from cunwu.core.errors import ApplicationError
@@ -294,7 +295,9 @@ def _village_committee(township: User, committee: User, village: Region) -> None
             actor=township, village=village, name=name, position=CommitteePosition.MEMBER,
             term_start=start,
         )  # fmt: skip
-    finding = feedback.Finding("三季度2张报销凭证缺经办人签字", "村报账员", date(2026, 12, 15))
+    # due a month after the load: a due date in the past is refused (整改期限不能早于今天)
+    due = timezone.localdate() + timedelta(days=30)
+    finding = feedback.Finding("三季度2张报销凭证缺经办人签字", "村报账员", due)
     feedback.inspection_record(
         actor=committee, village=village, date=date(2026, 10, 15),
         subject=InspectionSubject.FINANCE,
