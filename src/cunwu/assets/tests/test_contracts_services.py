@@ -452,7 +452,8 @@ def test_daily_command_twice(make: Callable[..., Contract]) -> None:
 
 def test_reminders_once(make: Callable[..., Contract], cadre: User, jiulong: Region) -> None:
     start = localdate() - timedelta(days=340)
-    # instalments on start (overdue), start+1y (due in 25 days); the contract ends in 60 days
+    # instalments on start (overdue), start+1y (due in 25 days, 26 over a 29 February); the
+    # contract ends in 60 days
     make(start_date=start, signed_on=start, end_date=localdate() + timedelta(days=60),
          total_price="14000", annual_price="12000")  # fmt: skip
     assert svc.reminders_make(today=localdate()) == 3
@@ -462,7 +463,9 @@ def test_reminders_once(make: Callable[..., Contract], cadre: User, jiulong: Reg
     assert svc.reminders_make(today=localdate()) == 0
     assert svc.reminders_make(today=localdate() + timedelta(days=1)) == 0
     # the next day the due-soon instalment is not yet overdue; once it is, one more reminder
-    assert svc.reminders_make(today=localdate() + timedelta(days=26)) == 1
+    second_due = svc.add_years(start, 1)
+    assert svc.reminders_make(today=second_due) == 0
+    assert svc.reminders_make(today=second_due + timedelta(days=1)) == 1
     reminder = Reminder.objects.filter(kind=ReminderKind.CONTRACT_EXPIRY).get()
     svc.reminder_done(actor=cadre, reminder=reminder)
     with pytest.raises(ApplicationError):
