@@ -1,9 +1,13 @@
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from datetime import date, datetime, time
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
+from django.conf import settings
 from django.core.cache import cache
 
 from cunwu.accounts.models import User
@@ -22,6 +26,21 @@ def _media_root(settings: Any, tmp_path_factory: pytest.TempPathFactory) -> None
 def _fresh_cache() -> None:
     """Rate-limit counters (kept in the cache) never carry over from one test to the next."""
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _the_day(request: pytest.FixtureRequest) -> Iterator[None]:
+    """A test marked ``@pytest.mark.today(date(…))`` runs on that day (from 10:00 there, the
+    clock ticking), for a story told on fixed dates: points dated 10 March 2026 can only be
+    booked within a year of it. Every other test runs on the real day."""
+    marker = request.node.get_closest_marker("today")
+    if marker is None:
+        yield
+        return
+    day: date = marker.args[0]
+    moment = datetime.combine(day, time(10), tzinfo=ZoneInfo(settings.TIME_ZONE))
+    with time_machine.travel(moment, tick=True):
+        yield
 
 
 @pytest.fixture

@@ -17,6 +17,8 @@ from cunwu.points.services import ItemData
 
 # the day the fixture's version took effect: events of the tests fall after it
 IN_FORCE_FROM = date(2026, 1, 1)
+# the day the tests that book events of 2026 run on (an event is booked within a year of it)
+ON_THE_DAY = pytest.mark.today(date(2026, 12, 1))
 
 ITEMS = [
     ItemData(

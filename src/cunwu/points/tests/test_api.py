@@ -20,7 +20,10 @@ from cunwu.points.models import EventStatus, PointEvent, RulebookVersion, RuleIt
 from cunwu.registry.models import Household
 from cunwu.testing import JIULONG
 
+from .conftest import ON_THE_DAY
 from .support import another_household, earn, reviewer, villager
+
+pytestmark = ON_THE_DAY
 
 __all__ = ["reviewer", "villager"]
 

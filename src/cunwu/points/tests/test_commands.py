@@ -16,7 +16,10 @@ from cunwu.points.models import LedgerEntry, PointAccount, Rulebook, RuleItem
 from cunwu.registry.models import Household
 from cunwu.testing import JIULONG, KAIYUN, YANJIANG
 
+from .conftest import ON_THE_DAY
 from .support import earn, reviewer
+
+pytestmark = ON_THE_DAY
 
 __all__ = ["reviewer"]
 

@@ -18,7 +18,10 @@ from cunwu.points import selectors, services
 from cunwu.points.models import EventStatus, RulebookVersion, RuleItem
 from cunwu.registry.models import Household
 
+from .conftest import ON_THE_DAY
 from .support import another_household, close_all, earn, reviewer
+
+pytestmark = ON_THE_DAY
 
 __all__ = ["reviewer"]
 

@@ -37,7 +37,9 @@ from cunwu.points.services import ItemData
 from cunwu.registry.models import Household, Person
 from cunwu.testing import JIULONG, FromToday, business_events, dated, make_household, race
 
-from .conftest import IN_FORCE_FROM, ITEMS, adopt_and_close
+from .conftest import IN_FORCE_FROM, ITEMS, ON_THE_DAY, adopt_and_close
+
+pytestmark = ON_THE_DAY
 
 JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 64
 ON = date(2026, 3, 10)

@@ -28,8 +28,10 @@ from cunwu.points.models import (
 from cunwu.registry.models import Household
 from cunwu.testing import JIULONG, KAIYUN
 
-from .conftest import IN_FORCE_FROM
+from .conftest import IN_FORCE_FROM, ON_THE_DAY
 from .support import another_household, client_for, earn, photo, reviewer, villager
+
+pytestmark = ON_THE_DAY
 
 __all__ = ["reviewer", "villager"]
 

@@ -12,10 +12,12 @@ from cunwu.core.errors import ApplicationError
 from cunwu.core.models import Region
 from cunwu.points.models import EventStatus, PointEvent, RuleItem
 from cunwu.points.services import event_review
-from cunwu.points.tests.conftest import draft_version, effective_version, item  # noqa: F401
+from cunwu.points.tests.conftest import ON_THE_DAY, draft_version, effective_version, item  # noqa: F401
 from cunwu.registry.models import Household
 from cunwu.village.models_sanitation import InspectionScore, WasteRun
 from cunwu.village.tests.fixtures_sanitation import START, roster
+
+pytestmark = ON_THE_DAY
 
 BASE = "/village/sanitation"
 

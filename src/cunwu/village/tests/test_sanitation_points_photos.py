@@ -14,11 +14,13 @@ from django.urls import reverse
 from cunwu.accounts.models import User
 from cunwu.core.models import Region
 from cunwu.points.models import EventStatus, PointEvent, RuleItem
-from cunwu.points.tests.conftest import draft_version, effective_version, item  # noqa: F401
+from cunwu.points.tests.conftest import ON_THE_DAY, draft_version, effective_version, item  # noqa: F401
 from cunwu.registry.models import Household
 from cunwu.village.models_sanitation import InspectionPhoto, InspectionScore
 from cunwu.village.services import sanitation as services
 from cunwu.village.tests.fixtures_sanitation import JPEG, PNG, START, roster, yard_round
+
+pytestmark = ON_THE_DAY
 
 BASE = "/village/sanitation"
 
