@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 from openpyxl import Workbook
 
 from cunwu.accounts.models import User
@@ -117,7 +118,8 @@ def test_import_needs_manage(household: Household, outsider: User, jiulong: Regi
 def test_import_page(client: Any, household: Household, cadre: User, jiulong: Region) -> None:
     client.force_login(cadre)
     assert client.get("/monitoring/exits/import/").status_code == 200
-    bad = SimpleUploadedFile("x.xlsx", xlsx([["户编号", "脱贫年度"], ["0001", 2030]]))
+    next_year = timezone.localdate().year + 1
+    bad = SimpleUploadedFile("x.xlsx", xlsx([["户编号", "脱贫年度"], ["0001", next_year]]))
     r = client.post("/monitoring/exits/import/", {"village": jiulong.code, "file": bad})
     assert r.status_code == 200 and "未导入任何脱贫户" in r.content.decode()
     assert not PovertyExit.objects.exists()
