@@ -24,7 +24,7 @@ def demo_village_care(
     made = 0
     rows = selectors.suggestions(actor=cadre, on=today, village=village.code)[:6]
     for i, (person, group, why) in enumerate(rows):
-        since = max(today - timedelta(days=45 + 10 * i), person.created_at.date())
+        since = max(today - timedelta(days=45 + 10 * i), timezone.localdate(person.created_at))
         if i % 2:
             record = svc.care_add(actor=cadre, person=person, group=group, since=since,
                                   note=why[:300], carer_user=work_team)  # fmt: skip
