@@ -230,9 +230,8 @@ def test_overdue_follow_ups(cadre: User, jiulong: Region) -> None:
     late = add(cadre, hs[2], start_on=localdate() - timedelta(days=200))
     svc.follow_up_add(actor=cadre, measure=late, visited_on=localdate() - timedelta(days=91),
                       in_place=True, note="")  # fmt: skip
-    add(
-        cadre, hs[3], start_on=localdate() - timedelta(days=sel.FOLLOW_UP_DAYS)
-    )  # exactly 90: not yet
+    # exactly 90 days: not yet overdue
+    add(cadre, hs[3], start_on=localdate() - timedelta(days=sel.FOLLOW_UP_DAYS))
     overdue = list(sel.overdue_follow_ups(actor=cadre, on=localdate()))
     assert [m.pk for m in overdue] == [old.pk, late.pk]
     assert overdue[1].last_follow_up == localdate() - timedelta(days=91)  # type: ignore[attr-defined]
